@@ -1,0 +1,224 @@
+package app
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"tbaportal/internal/admins"
+	"tbaportal/internal/audit"
+	"tbaportal/internal/config"
+	"tbaportal/internal/onboarding"
+	"tbaportal/internal/store"
+	"tbaportal/web"
+)
+
+// invite creates an invitation and prints its URL as the last line.
+func invite(ctx context.Context, env Env, args []string) error {
+	fs, cfg := commandFlags("portal invite", env)
+	company := fs.String("company", "", "the customer's company name (required)")
+	email := fs.String("email", "", "the customer administrator's email")
+	expires := fs.Duration("expires", 0, "how long the link works (default PORTAL_INVITATION_TTL, 336h)")
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("%w: %v", ErrUsage, err)
+	}
+	if strings.TrimSpace(*company) == "" {
+		return fmt.Errorf("%w: --company is required", ErrUsage)
+	}
+	log := newLogger(env.Stderr, cfg.LogFormat, "warn")
+	svc, db, closeAll, err := openService(ctx, *cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeAll()
+	_ = db
+	inv, err := svc.CreateInvitation(ctx, *company, *email, *expires, "cli")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "Invitation for %s, valid until %s (submission %s):\n",
+		inv.Submission.Company, inv.Submission.InvitationExpiresAt.Format(time.RFC3339), inv.Submission.ID)
+	fmt.Fprintln(env.Stdout, web.InvitationURL(cfg.PublicURL, inv.Token))
+	return nil
+}
+
+// openService opens storage and a Service for one-shot commands. Commands
+// never call NetSuite or Cloud Elements.
+func openService(ctx context.Context, cfg config.Config, log *slog.Logger) (*onboarding.Service, *store.DB, func(), error) {
+	db, keys, err := openStorage(ctx, cfg, log)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	ocfg := onboarding.DefaultConfig()
+	ocfg.InvitationTTL = cfg.InvitationTTL
+	svc := onboarding.New(onboarding.Deps{DB: db, Keys: keys, Logger: log}, ocfg)
+	return svc, db, func() { keys.Close(); db.Close() }, nil
+}
+
+// adminCommand manages admin accounts.
+func adminCommand(ctx context.Context, env Env, args []string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("%w: portal admin add|revoke-sessions --email EMAIL", ErrUsage)
+	}
+	fs, cfg := commandFlags("portal admin "+args[0], env)
+	email := fs.String("email", "", "the admin's email (required)")
+	role := fs.String("role", store.RoleOperator, "operator (can act) or viewer (read only)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return fmt.Errorf("%w: %v", ErrUsage, err)
+	}
+	if *email == "" {
+		return fmt.Errorf("%w: --email is required", ErrUsage)
+	}
+	log := newLogger(env.Stderr, cfg.LogFormat, "warn")
+	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	switch args[0] {
+	case "add":
+		password, err := readPassword(env.Stdin)
+		if err != nil {
+			return err
+		}
+		a, err := admins.Create(ctx, db, *email, password, *role, time.Now())
+		if errors.Is(err, store.ErrDuplicate) {
+			return fmt.Errorf("an admin with email %s already exists", *email)
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "Admin %s added as %s. The second factor is enrolled at first sign-in.\n", a.Email, a.Role)
+	case "revoke-sessions":
+		a, err := db.AdminByEmail(ctx, *email)
+		if err != nil {
+			return fmt.Errorf("no admin with email %s", *email)
+		}
+		n, err := db.RevokeAdminSessions(ctx, a.ID, time.Now())
+		if err != nil {
+			return err
+		}
+		_ = audit.New(db, nil).Record(ctx, "cli", audit.ActionRevokeSession, "", "admin="+a.Email)
+		fmt.Fprintf(env.Stdout, "Ended %d session(s) of %s.\n", n, a.Email)
+	default:
+		return fmt.Errorf("%w: unknown admin command %q", ErrUsage, args[0])
+	}
+	_ = log
+	return nil
+}
+
+// readPassword takes the first line of standard input.
+func readPassword(r io.Reader) (string, error) {
+	if r == nil {
+		return "", errors.New("the password is read from standard input; none was given")
+	}
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", err
+	}
+	pw := strings.TrimRight(line, "\r\n")
+	if pw == "" {
+		return "", errors.New("the password is read from the first line of standard input; it was empty")
+	}
+	return pw, nil
+}
+
+// keysCommand lists, rotates and retires key-encryption key versions.
+func keysCommand(ctx context.Context, env Env, args []string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("%w: portal keys list|rotate|retire VERSION", ErrUsage)
+	}
+	fs, cfg := commandFlags("portal keys "+args[0], env)
+	if err := fs.Parse(args[1:]); err != nil {
+		return fmt.Errorf("%w: %v", ErrUsage, err)
+	}
+	log := newLogger(env.Stderr, cfg.LogFormat, "warn")
+	db, keys, err := openStorage(ctx, *cfg, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	defer keys.Close()
+	svc := onboarding.New(onboarding.Deps{DB: db, Keys: keys, Logger: log}, onboarding.DefaultConfig())
+	rec := audit.New(db, nil)
+
+	switch args[0] {
+	case "list":
+		for _, v := range keys.Versions() {
+			n, err := db.CountKeysAt(ctx, v.Version)
+			if err != nil {
+				return err
+			}
+			cur := ""
+			if v.Current {
+				cur = " (current)"
+			}
+			fmt.Fprintf(env.Stdout, "version %d%s, created %s, wraps %d key(s)\n",
+				v.Version, cur, v.Created.Format(time.RFC3339), n)
+		}
+	case "rotate":
+		v, err := keys.Rotate(ctx)
+		if err != nil {
+			return err
+		}
+		n, err := svc.RotateKeys(ctx)
+		if err != nil {
+			return fmt.Errorf("version %d added, but rewrapping stopped: %w (run rotate again to finish)", v, err)
+		}
+		_ = rec.Record(ctx, "cli", audit.ActionKeyRotate, "", fmt.Sprintf("version=%d rewrapped=%d", v, n))
+		fmt.Fprintf(env.Stdout, "Key version %d is current; %d data key(s) rewrapped.\n", v, n)
+	case "retire":
+		if fs.NArg() != 1 {
+			return fmt.Errorf("%w: portal keys retire VERSION", ErrUsage)
+		}
+		v, err := strconv.Atoi(fs.Arg(0))
+		if err != nil {
+			return fmt.Errorf("%w: %q is not a version number", ErrUsage, fs.Arg(0))
+		}
+		if n, err := db.CountKeysAt(ctx, v); err != nil {
+			return err
+		} else if n > 0 {
+			return fmt.Errorf("version %d still wraps %d key(s); run `portal keys rotate` first", v, n)
+		}
+		if err := keys.Retire(ctx, v); err != nil {
+			return err
+		}
+		_ = rec.Record(ctx, "cli", audit.ActionKeyRetire, "", fmt.Sprintf("version=%d", v))
+		fmt.Fprintf(env.Stdout, "Key version %d retired and erased.\n", v)
+	default:
+		return fmt.Errorf("%w: unknown keys command %q", ErrUsage, args[0])
+	}
+	return nil
+}
+
+// auditCommand checks the audit log's chain.
+func auditCommand(ctx context.Context, env Env, args []string) error {
+	if len(args) == 0 || args[0] != "verify" {
+		return fmt.Errorf("%w: portal audit verify", ErrUsage)
+	}
+	fs, cfg := commandFlags("portal audit verify", env)
+	if err := fs.Parse(args[1:]); err != nil {
+		return fmt.Errorf("%w: %v", ErrUsage, err)
+	}
+	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	problem, checked, err := audit.New(db, nil).Verify(ctx)
+	if err != nil {
+		return err
+	}
+	if problem != nil {
+		return fmt.Errorf("audit log tampered: entry %d: %s (%d entries before it are intact)",
+			problem.Seq, problem.Reason, checked)
+	}
+	fmt.Fprintf(env.Stdout, "Audit log intact: %d entries checked.\n", checked)
+	return nil
+}

@@ -1,0 +1,96 @@
+// Package webhook tells the operator's systems, with a signed JSON POST,
+// that a submission connected or failed. Events carry no secrets.
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"tbaportal/internal/onboarding"
+	"tbaportal/internal/secrets"
+)
+
+// SignatureHeader carries "sha256=<hex HMAC-SHA256 of timestamp.body>".
+const SignatureHeader = "X-Portal-Signature"
+
+// TimestampHeader carries the Unix time the event was signed at, so a
+// receiver can refuse replays of old events.
+const TimestampHeader = "X-Portal-Timestamp"
+
+// Notifier posts events to one URL.
+type Notifier struct {
+	url    string
+	key    secrets.Secret
+	client *http.Client
+	log    *slog.Logger
+}
+
+// New returns a Notifier. An empty key sends unsigned events, which the
+// README advises against.
+func New(url string, key secrets.Secret, log *slog.Logger) *Notifier {
+	return &Notifier{url: url, key: key, log: log, client: &http.Client{
+		Timeout: 10 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}}
+}
+
+// Sign returns the signature of body at ts.
+func Sign(key []byte, ts int64, body []byte) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(strconv.FormatInt(ts, 10)))
+	m.Write([]byte("."))
+	m.Write(body)
+	return "sha256=" + hex.EncodeToString(m.Sum(nil))
+}
+
+// Notify sends the event, retrying twice on failure. Failures are logged,
+// never returned: a webhook must not hold up the handoff.
+func (n *Notifier) Notify(ctx context.Context, e onboarding.Notification) {
+	body, _ := json.Marshal(e)
+	for attempt := range 3 {
+		err := n.post(ctx, body)
+		if err == nil {
+			return
+		}
+		n.log.WarnContext(ctx, "webhook failed", "submission_id", e.SubmissionID,
+			"attempt", attempt+1, "error", err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Duration(attempt+1) * time.Second):
+		}
+	}
+}
+
+func (n *Notifier) post(ctx context.Context, body []byte) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.url, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	ts := time.Now().Unix()
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(TimestampHeader, strconv.FormatInt(ts, 10))
+	if !n.key.IsZero() {
+		req.Header.Set(SignatureHeader, Sign([]byte(n.key.Reveal()), ts, body))
+	}
+	resp, err := n.client.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		return errors.New("webhook answered " + resp.Status)
+	}
+	return nil
+}
