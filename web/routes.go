@@ -31,7 +31,7 @@ func (s *Server) Handler() http.Handler {
 	r.Get("/", s.handle(s.serveHome))
 
 	// The customer's wizard
-	perIP := httprate.Limit(120, time.Minute, httprate.WithKeyFuncs(keyByClientIP),
+	perIP := httprate.Limit(s.opts.PageRateLimit, time.Minute, httprate.WithKeyFuncs(keyByClientIP),
 		httprate.WithLimitHandler(s.tooManyRequests))
 	r.Group(func(r chi.Router) {
 		r.Use(perIP, noStore)

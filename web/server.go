@@ -31,6 +31,9 @@ type Options struct {
 	// keys loaded.
 	Readiness func(ctx context.Context) error
 	Now       func() time.Time
+	// PageRateLimit is how many wizard requests one client IP may make a
+	// minute; default 120.
+	PageRateLimit int
 }
 
 // Server holds what the handlers need.
@@ -50,6 +53,9 @@ type Server struct {
 func New(svc *onboarding.Service, db *store.DB, log *slog.Logger, metrics *Metrics, o Options) *Server {
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.PageRateLimit <= 0 {
+		o.PageRateLimit = 120
 	}
 	s := &Server{
 		svc: svc, db: db, assets: static.MustLoad(), log: log,

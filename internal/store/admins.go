@@ -160,4 +160,3 @@ func (db *DB) DeleteExpiredAdminSessions(ctx context.Context, cutoff time.Time) 
 		ms(cutoff), ms(cutoff))
 	return err
 }
-
