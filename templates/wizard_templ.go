@@ -161,7 +161,7 @@ func StepPage(v StepView) templ.Component {
 				}
 			}
 			if len(v.Permissions) > 0 {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "<div class=\"table-wrap\"><table class=\"table\"><caption>Permissions the role needs</caption> <thead><tr><th scope=\"col\">Subtab</th><th scope=\"col\">Permission</th><th scope=\"col\">Level</th><th scope=\"col\">Why</th></tr></thead> <tbody>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Permissions the role needs\"><table class=\"table\"><caption>Permissions the role needs</caption> <thead><tr><th scope=\"col\">Subtab</th><th scope=\"col\">Permission</th><th scope=\"col\">Level</th><th scope=\"col\">Why</th></tr></thead> <tbody>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

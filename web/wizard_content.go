@@ -25,8 +25,8 @@ var DefaultRolePermissions = []templates.Permission{
 // requiredPermissions come first in the role step's table, whatever the
 // operator configures.
 var requiredPermissions = []templates.Permission{
-	{Tab: "Setup", Name: "Web Services", Level: "Full", Reason: "lets the integration sign in through SOAP web services"},
-	{Tab: "Setup", Name: "User Access Tokens", Level: "Full", Reason: "lets the role own an access token"},
+	{Tab: "Setup", Name: "Web Services", Level: "Full", Reason: "lets the integration sign in through SOAP web services (newer releases call it SOAP Web Services)"},
+	{Tab: "Setup", Name: "User Access Tokens", Level: "Full", Reason: "lets the role own an access token (newer releases call it Log in using Access Tokens)"},
 	{Tab: "Setup", Name: "REST Web Services", Level: "Full", Reason: "optional: needed only for REST calls"},
 }
 
@@ -41,7 +41,7 @@ var stepContents = map[string]stepContent{
 			"You can stop at any time: open the same link again, from any device, to continue where you left off.",
 		},
 		Picture: "welcome.svg",
-		Alt:     "A checklist: administrator access, about 15 minutes, five values to copy; a padlock shows they are kept encrypted.",
+		Alt:     "Checklist: administrator access in NetSuite, about 15 minutes, five values to copy; a padlock shows the values are stored encrypted.",
 	},
 	"account-id": {
 		Heading:  "Find your Account ID",
@@ -53,7 +53,7 @@ var stepContents = map[string]stepContent{
 			"Paste it below. The form your browser's address bar shows (1234567-sb1) works too.",
 		},
 		Picture: "account-id.svg",
-		Alt:     "NetSuite's Web Services Preferences page, reached through Setup, Integration; the ACCOUNT ID field is highlighted to copy.",
+		Alt:     "NetSuite Setup › Integration › Web Services Preferences, with the ACCOUNT ID field (like 1234567_SB1) outlined: copy this.",
 	},
 	"enable-tba": {
 		Heading:  "Enable Token-Based Authentication",
@@ -66,7 +66,7 @@ var stepContents = map[string]stepContent{
 			"Click Save.",
 		},
 		Picture: "enable-tba.svg",
-		Alt:     "Enable Features, SuiteCloud subtab: the Token-Based Authentication checkbox under Manage Authentication is checked and highlighted.",
+		Alt:     "Setup › Company › Enable Features: open the SuiteCloud tab (1), tick Token-Based Authentication (2), then Save (3).",
 	},
 	"role": {
 		Heading:  "Create a custom role",
@@ -79,7 +79,7 @@ var stepContents = map[string]stepContent{
 			"Click Save.",
 		},
 		Picture: "role.svg",
-		Alt:     "A new role in Manage Roles: the Setup permissions subtab lists Web Services and User Access Tokens at Full, both highlighted.",
+		Alt:     "Setup › Users/Roles › Manage Roles › New: name the role (1); on Permissions › Setup (2) add Web Services and User Access Tokens, both Full (3).",
 	},
 	"assign-role": {
 		Heading:  "Assign the role to a user",
@@ -91,7 +91,7 @@ var stepContents = map[string]stepContent{
 			"Click Save.",
 		},
 		Picture: "assign-role.svg",
-		Alt:     "An employee record's Access subtab: the Roles list with the new integration role added and highlighted.",
+		Alt:     "Lists › Employees › Employees › Edit: open the Access subtab (1), add the new role to the Roles list (2), then Save (3).",
 	},
 	"integration": {
 		Heading:  "Create the integration record",
@@ -104,7 +104,7 @@ var stepContents = map[string]stepContent{
 			"Copy both into the fields below before you leave that page.",
 		},
 		Picture: "integration.svg",
-		Alt:     "A new integration record with State Enabled and Token-Based Authentication checked; the Consumer Key and Secret panel is highlighted.",
+		Alt:     "Setup › Integration › Manage Integrations › New: name it, State Enabled, tick only Token-Based Authentication; copy the consumer key and secret, shown once.",
 		Notice: &templates.Notice{Kind: "warning", Title: "Shown only once",
 			Body: "NetSuite shows the Consumer Key and Consumer Secret only once. If you have lost them, edit the integration record and choose Reset Credentials, then use the new values."},
 	},
@@ -119,11 +119,11 @@ var stepContents = map[string]stepContent{
 			"Copy both into the fields below.",
 		},
 		Picture: "access-token.svg",
-		Alt:     "A new access token for the integration, user and role; the Token ID and Token Secret shown once are highlighted.",
+		Alt:     "Setup › Users/Roles › Access Tokens › New: pick the application, user and role (1); copy the Token ID and Token Secret, shown only once (2).",
 		Notice: &templates.Notice{Kind: "warning", Title: "Shown only once",
 			Body: "NetSuite shows the Token ID and Token Secret only once. If you have lost them, create a new token and revoke the old one."},
 	},
 }
 
-var verifyPicture = templates.Illustration{Alt: "The portal sends one signed request to NetSuite, which answers with a check mark or a cross."}
-var connectPicture = templates.Illustration{Alt: "The portal hands the verified connection to the integration platform; a check mark joins the two."}
+var verifyPicture = templates.Illustration{Alt: "The portal sends a test request to NetSuite and reads the answer: a green tick if the values work, a red cross if a step needs fixing."}
+var connectPicture = templates.Illustration{Alt: "The portal and the integration platform joined by a chain link, with a green tick: connected, instance created."}
