@@ -81,6 +81,7 @@ Commands:
                                        sign an admin out everywhere at once
   portal keys list|rotate|retire VERSION
                                        manage key-encryption key versions
+  portal keys migrate KMS_URL          move the keyring file into a KMS
   portal audit verify                  check the audit log's hash chain
   portal config                        list every setting with its default
   portal version                       print the version

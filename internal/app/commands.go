@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"tbaportal/internal/audit"
 	"tbaportal/internal/config"
 	"tbaportal/internal/onboarding"
+	"tbaportal/internal/secrets"
 	"tbaportal/internal/store"
 	"tbaportal/web"
 )
@@ -173,6 +175,8 @@ func keysCommand(ctx context.Context, env Env, args []string) error {
 		}
 		_ = rec.Record(ctx, "cli", audit.ActionKeyRotate, "", fmt.Sprintf("version=%d rewrapped=%d", v, n))
 		fmt.Fprintf(env.Stdout, "Key version %d is current; %d data key(s) rewrapped.\n", v, n)
+	case "migrate":
+		return migrateKeys(ctx, env, *cfg, db, fs.Args())
 	case "retire":
 		if fs.NArg() != 1 {
 			return fmt.Errorf("%w: portal keys retire VERSION", ErrUsage)
@@ -194,6 +198,29 @@ func keysCommand(ctx context.Context, env Env, args []string) error {
 	default:
 		return fmt.Errorf("%w: unknown keys command %q", ErrUsage, args[0])
 	}
+	return nil
+}
+
+// migrateKeys moves the embedded keyring file into a KMS: every key of
+// the document is unwrapped from the file and wrapped by the KMS, and the
+// document is stored in the database, where all instances find it. Data
+// keys are untouched, so nothing needs re-encrypting.
+func migrateKeys(ctx context.Context, env Env, cfg config.Config, db *store.DB, args []string) error {
+	if len(args) != 1 || args[0] == "" {
+		return fmt.Errorf("%w: portal keys migrate KMS_URL", ErrUsage)
+	}
+	if cfg.KMSURL != "" {
+		return errors.New("PORTAL_KMS_URL is already set: the keyring already lives in the KMS")
+	}
+	from := secrets.Options{Store: secrets.NewFileKeyringStore(
+		filepath.Join(cfg.DataDir, "keyring.json"))}
+	to := secrets.Options{Store: db.KeyringStore(), KMSURL: args[0]}
+	if err := secrets.MigrateDocument(ctx, from, to); err != nil {
+		return err
+	}
+	_ = audit.New(db, nil).Record(ctx, "cli", "key_migrate", "", "keyring moved into a KMS")
+	fmt.Fprintln(env.Stdout, "The keyring now lives in the database, wrapped by the KMS.")
+	fmt.Fprintln(env.Stdout, "Set PORTAL_KMS_URL to the same URL on every instance, then delete the keyring file.")
 	return nil
 }
 

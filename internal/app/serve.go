@@ -64,7 +64,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	return run(ctx, env, cfg, runParts{svc: svc, db: db, srv: srv, ln: ln,
+	return run(ctx, env, cfg, runParts{svc: svc, db: db, keys: keys, srv: srv, ln: ln,
 		cert: cert, metrics: metrics, demo: demo, log: log, started: started})
 }
 
@@ -159,6 +159,7 @@ func parsePermissions(s string) ([]templates.Permission, error) {
 type runParts struct {
 	svc     *onboarding.Service
 	db      *store.DB
+	keys    *secrets.Keyring
 	srv     *web.Server
 	ln      net.Listener
 	cert    tls.Certificate
@@ -240,6 +241,10 @@ func startWorkers(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, p 
 		for {
 			if _, err := p.svc.PurgeDue(ctx); err != nil && ctx.Err() == nil {
 				p.log.Error("scheduled purge failed", "error", err)
+			}
+			// Pick up versions another process rotated or retired.
+			if err := p.keys.Reload(ctx); err != nil && ctx.Err() == nil {
+				p.log.Warn("keyring reload failed; keeping the keys in memory", "error", err)
 			}
 			select {
 			case <-ctx.Done():

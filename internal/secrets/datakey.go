@@ -52,7 +52,8 @@ type DataKey struct {
 
 // NewDataKey makes a random data key for subject (the submission ID) and
 // returns it with its wrapping under the current key version.
-func (k *Keyring) NewDataKey(ctx context.Context, subject string) (*DataKey, WrappedKey, error) {
+func (k *Keyring) NewDataKey(ctx context.Context, subject string) (
+	*DataKey, WrappedKey, error) {
 	if subject == "" {
 		return nil, WrappedKey{}, errors.New("secrets: new data key: empty subject")
 	}
@@ -80,7 +81,8 @@ func (k *Keyring) wrapDataKey(subject string, key []byte) (WrappedKey, error) {
 // does not know makes it reload the document once, since another instance
 // may have rotated; if the version is still unknown the error wraps
 // ErrUnknownKeyVersion.
-func (k *Keyring) OpenDataKey(ctx context.Context, subject string, w WrappedKey) (*DataKey, error) {
+func (k *Keyring) OpenDataKey(ctx context.Context, subject string,
+	w WrappedKey) (*DataKey, error) {
 	if subject == "" {
 		return nil, errors.New("secrets: open data key: empty subject")
 	}
@@ -120,7 +122,8 @@ func (k *Keyring) unwrapDataKey(subject string, w WrappedKey) ([]byte, error) {
 
 // Rewrap wraps the data key of w again under the current key version. A
 // key already wrapped by the current version is returned as it is.
-func (k *Keyring) Rewrap(ctx context.Context, subject string, w WrappedKey) (WrappedKey, error) {
+func (k *Keyring) Rewrap(ctx context.Context, subject string,
+	w WrappedKey) (WrappedKey, error) {
 	if w.Version == k.CurrentVersion() {
 		return w, nil
 	}

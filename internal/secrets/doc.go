@@ -58,7 +58,9 @@
 // Retire: once no WrappedKey refers to an old version, Keyring.Retire
 // deletes it from the document. Its key bytes are then gone; anything
 // still wrapped by it can no longer be opened (ErrUnknownKeyVersion).
-// The current version cannot be retired.
+// The current version cannot be retired. Other running instances drop the
+// retired version at their next Reload, so call Reload now and then (or
+// on a signal) rather than rely on restarts.
 //
 // # From the file keyring to a KMS
 //

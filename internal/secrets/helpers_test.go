@@ -140,7 +140,8 @@ var testKMSes sync.Map
 
 type testKMSOpener struct{}
 
-func (testKMSOpener) OpenKeeperURL(ctx context.Context, u *url.URL) (*gcsecrets.Keeper, error) {
+func (testKMSOpener) OpenKeeperURL(ctx context.Context, u *url.URL) (
+	*gcsecrets.Keeper, error) {
 	k, ok := testKMSes.Load(u.Host)
 	if !ok {
 		return nil, errors.New("no test KMS named " + u.Host)

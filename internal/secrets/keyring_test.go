@@ -267,7 +267,7 @@ func TestOpenKeyringFailsClosedOnFile(t *testing.T) {
 		{name: "loose mode", path: loose, wantErr: []string{loose, "chmod 600"}},
 		{name: "unreadable", path: asDir, wantErr: []string{asDir}},
 		{name: "missing directory", path: filepath.Join(dir, "no", "k.json"),
-			wantErr: []string{"write keyring file"}},
+			wantErr: []string{"keyring file", "no such file"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -195,7 +195,8 @@ func (s *MemoryKeyringStore) LoadKeyring(ctx context.Context) ([]byte, error) {
 }
 
 // SaveKeyring replaces the document if it still equals previous.
-func (s *MemoryKeyringStore) SaveKeyring(ctx context.Context, previous, next []byte) error {
+func (s *MemoryKeyringStore) SaveKeyring(ctx context.Context,
+	previous, next []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !sameDocument(s.doc, previous) {
