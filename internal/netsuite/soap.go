@@ -143,6 +143,9 @@ func parseSOAPResponse(body []byte) (soapResponse, error) {
 	if err != nil {
 		return soapResponse{}, err
 	}
+	if t.IsZero() {
+		return soapResponse{}, errNotSOAP
+	}
 	return soapResponse{ServerTime: t}, nil
 }
 

@@ -20,7 +20,7 @@ func faultXML(detail string) string {
 		`</detail></soapenv:Fault>` + envClose
 }
 
-func detailXML(kind, code, message string) string {
+func detailElem(kind, code, message string) string {
 	return `<platformFaults:` + kind + ` xmlns:platformFaults="urn:faults_2016_2.platform.webservices.netsuite.com">` +
 		`<platformFaults:code>` + code + `</platformFaults:code>` +
 		`<platformFaults:message>` + message + `</platformFaults:message>` +
@@ -49,7 +49,7 @@ func TestParseSOAPResponse(t *testing.T) {
 		},
 		{
 			name: "invalid login",
-			body: faultXML(detailXML("invalidCredentialsFault", "INVALID_LOGIN_ATTEMPT",
+			body: faultXML(detailElem("invalidCredentialsFault", "INVALID_LOGIN_ATTEMPT",
 				"Invalid login attempt.") + axisHost),
 			want: soapResponse{Fault: &soapFault{
 				FaultCode: "soapenv:Server.userException", Text: "Fault string.",
@@ -59,7 +59,7 @@ func TestParseSOAPResponse(t *testing.T) {
 		},
 		{
 			name: "host name first, fault second",
-			body: faultXML(axisHost + detailXML("insufficientPermissionFault",
+			body: faultXML(axisHost + detailElem("insufficientPermissionFault",
 				"INSUFFICIENT_PERMISSION", "Permission Violation.")),
 			want: soapResponse{Fault: &soapFault{
 				FaultCode: "soapenv:Server.userException", Text: "Fault string.",
@@ -69,7 +69,7 @@ func TestParseSOAPResponse(t *testing.T) {
 		},
 		{
 			name: "concurrency by fault type only",
-			body: faultXML(detailXML("exceededConcurrentRequestLimitFault", "",
+			body: faultXML(detailElem("exceededConcurrentRequestLimitFault", "",
 				"Too many.")),
 			want: soapResponse{Fault: &soapFault{
 				FaultCode: "soapenv:Server.userException", Text: "Fault string.",
@@ -79,7 +79,7 @@ func TestParseSOAPResponse(t *testing.T) {
 		},
 		{
 			name: "feature disabled",
-			body: faultXML(detailXML("invalidCredentialsFault", "FEATURE_DISABLED",
+			body: faultXML(detailElem("invalidCredentialsFault", "FEATURE_DISABLED",
 				"Off.")),
 			want: soapResponse{Fault: &soapFault{
 				FaultCode: "soapenv:Server.userException", Text: "Fault string.",
@@ -154,7 +154,7 @@ func TestParseSOAPResponseRejects(t *testing.T) {
 
 func TestFaultTextIsClipped(t *testing.T) {
 	long := strings.Repeat("é", maxMessageLen)
-	body := faultXML(detailXML("someFault", strings.Repeat("C", 500), long))
+	body := faultXML(detailElem("someFault", strings.Repeat("C", 500), long))
 
 	got, err := parseSOAPResponse([]byte(body))
 	if err != nil {
@@ -237,7 +237,7 @@ func TestOutcomeOfFault(t *testing.T) {
 // an accepted answer always carries a fault or a server time, and that
 // kept texts stay within their limits.
 func FuzzParseSOAPResponse(f *testing.F) {
-	f.Add([]byte(faultXML(detailXML("invalidCredentialsFault",
+	f.Add([]byte(faultXML(detailElem("invalidCredentialsFault",
 		"INVALID_LOGIN_ATTEMPT", "Invalid login attempt.") + axisHost)))
 	f.Add([]byte(envOpen + `<getServerTimeResponse><getServerTimeResult>` +
 		`<serverTime>2026-03-14T08:09:26.250-07:00</serverTime>` +

@@ -87,7 +87,8 @@ func (v *verification) serverTime(ctx context.Context, cr Credentials, tries int
 
 // soapRequest builds one signed getServerTime request, with a new nonce
 // and timestamp, so that a retry is never refused as a replay.
-func (v *verification) soapRequest(ctx context.Context, cr Credentials, u string) (*http.Request, error) {
+func (v *verification) soapRequest(ctx context.Context, cr Credentials,
+	u string) (*http.Request, error) {
 	nonce, err := NewNonce()
 	if err != nil {
 		return nil, err
@@ -102,7 +103,8 @@ func (v *verification) soapRequest(ctx context.Context, cr Credentials, u string
 		Timestamp: ts,
 		Signature: TokenPassportSignature(cr, nonce, ts),
 	})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u,
+		bytes.NewReader(body))
 	if err != nil {
 		return nil, err
 	}
@@ -169,7 +171,8 @@ func faultText(f *soapFault) (code, message string) {
 // explainInvalidLogin looks for the two causes of "Invalid login attempt"
 // the portal can detect itself: its own clock, and tokens that belong to
 // the counterpart account.
-func (v *verification) explainInvalidLogin(ctx context.Context, cr Credentials, r Result) Result {
+func (v *verification) explainInvalidLogin(ctx context.Context,
+	cr Credentials, r Result) Result {
 	if r.Skew > clockSkewLimit || r.Skew < -clockSkewLimit {
 		r.Outcome = OutcomeClockSkew
 		return r
@@ -218,7 +221,8 @@ func (v *verification) probeREST(ctx context.Context, cr Credentials, r *Result)
 	}
 }
 
-func (v *verification) restRequest(ctx context.Context, cr Credentials, raw string) (*http.Request, error) {
+func (v *verification) restRequest(ctx context.Context, cr Credentials,
+	raw string) (*http.Request, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, raw, nil)
 	if err != nil {
 		return nil, err

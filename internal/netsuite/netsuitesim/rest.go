@@ -33,7 +33,8 @@ func (s *Simulator) serveREST(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	base, err := oauthBase(r, params)
-	if err != nil || (params["oauth_version"] != "" && params["oauth_version"] != "1.0") {
+	version := params["oauth_version"]
+	if err != nil || (version != "" && version != "1.0") {
 		s.refuse(r, realm, DetailMissingFields)
 		writeInvalidREST(w)
 		return
@@ -100,7 +101,8 @@ func writeProblem(w http.ResponseWriter, status int, title, code, detail string)
 		"type=error; charset=utf-8")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(restProblem{
-		Type:    "https://www.rfc-editor.org/rfc/rfc9110.html#section-15.5." + statusSection(status),
+		Type: "https://www.rfc-editor.org/rfc/rfc9110.html#section-15.5." +
+			statusSection(status),
 		Title:   title,
 		Status:  status,
 		Details: []restErrorDetail{{Detail: detail, Code: code}},

@@ -136,7 +136,8 @@ func clientFault(msg string) *fault {
 
 // preAuth plays the behaviours that act before the login is checked and
 // reports whether the request should go on.
-func (s *Simulator) preAuth(w http.ResponseWriter, r *http.Request, a Account, version string) bool {
+func (s *Simulator) preAuth(w http.ResponseWriter, r *http.Request,
+	a Account, version string) bool {
 	switch a.Behaviour {
 	case Busy429:
 		s.writeRetryAfter(w)
