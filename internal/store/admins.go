@@ -29,17 +29,18 @@ func scanAdmin(row scanner) (Admin, error) {
 }
 
 // CreateAdmin inserts an admin. It returns ErrDuplicate if the email is
-// taken.
+// taken, also when another instance adds the same email at that moment.
 func (db *DB) CreateAdmin(ctx context.Context, a Admin) error {
-	if _, err := db.AdminByEmail(ctx, a.Email); err == nil {
-		return ErrDuplicate
-	}
-	_, err := db.sql.ExecContext(ctx, db.q(`INSERT INTO admins (`+adminColumns+`)
-		VALUES (?,?,?,?,?,?,?,?,?,?)`), a.ID, strings.ToLower(a.Email),
-		a.PasswordHash, a.Role, a.TOTPSealed, a.TOTPKey, a.TOTPKeyVersion,
-		boolInt(a.TOTPEnabled), ms(a.CreatedAt), ms(a.DisabledAt))
+	res, err := db.sql.ExecContext(ctx, db.q(`INSERT INTO admins (`+adminColumns+`)
+		VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (email) DO NOTHING`), a.ID,
+		strings.ToLower(a.Email), a.PasswordHash, a.Role, a.TOTPSealed,
+		a.TOTPKey, a.TOTPKeyVersion, boolInt(a.TOTPEnabled), ms(a.CreatedAt),
+		ms(a.DisabledAt))
 	if err != nil {
 		return fmt.Errorf("store: insert admin: %w", err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return ErrDuplicate
 	}
 	return nil
 }
@@ -159,4 +160,15 @@ func (db *DB) DeleteExpiredAdminSessions(ctx context.Context, cutoff time.Time) 
 		WHERE expires_at < ? OR (revoked_at > 0 AND revoked_at < ?)`),
 		ms(cutoff), ms(cutoff))
 	return err
+}
+
+// RecentAudit returns the newest limit audit entries, newest first, for
+// the admin audit page.
+func (db *DB) RecentAudit(ctx context.Context, limit int) ([]AuditEntry, error) {
+	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT `+auditColumns+`
+		FROM audit_log ORDER BY seq DESC LIMIT ?`), limit)
+	if err != nil {
+		return nil, err
+	}
+	return scanAudit(rows)
 }

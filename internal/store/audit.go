@@ -16,6 +16,9 @@ func (db *DB) AppendAudit(ctx context.Context, build func(last AuditEntry) Audit
 	var err error
 	for range 5 {
 		err = db.inTx(ctx, func(tx *sql.Tx) error {
+			if err := db.lockAudit(ctx, tx); err != nil {
+				return err
+			}
 			last, err := db.lastAudit(ctx, tx)
 			if err != nil {
 				return err
@@ -33,6 +36,24 @@ func (db *DB) AppendAudit(ctx context.Context, build func(last AuditEntry) Audit
 		}
 	}
 	return AuditEntry{}, fmt.Errorf("store: append audit: %w", err)
+}
+
+// auditLockKey is the PostgreSQL advisory lock that serialises audit
+// appends; any constant unlikely to collide will do.
+const auditLockKey = 0x7462_6175_6469_7401 // "tbaudit" + 1
+
+// lockAudit makes concurrent appends take turns on PostgreSQL, where two
+// transactions would otherwise read the same last entry and all but one
+// fail on the sequence number, possibly more often than the retries
+// allow. The lock ends with the transaction. SQLite needs nothing: every
+// transaction already takes the write lock at BEGIN.
+func (db *DB) lockAudit(ctx context.Context, tx *sql.Tx) error {
+	if db.dialect != Postgres {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`,
+		int64(auditLockKey))
+	return err
 }
 
 func (db *DB) lastAudit(ctx context.Context, tx *sql.Tx) (AuditEntry, error) {

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -27,27 +26,32 @@ func (k KeyringStore) LoadKeyring(ctx context.Context) ([]byte, error) {
 	return doc, err
 }
 
-// SaveKeyring replaces the document if it still equals previous.
+// SaveKeyring replaces the document if it still equals previous. The
+// compare and the write are one statement, so two instances saving at
+// once cannot both succeed: the insert of a first document does nothing
+// if one exists, and the update matches only the document that was read
+// (PostgreSQL re-checks that after waiting for a concurrent update).
 func (k KeyringStore) SaveKeyring(ctx context.Context, previous, next []byte) error {
-	return k.db.inTx(ctx, func(tx *sql.Tx) error {
-		var cur []byte
-		err := tx.QueryRowContext(ctx, k.db.q(`SELECT document FROM keyring
-			WHERE name = ?`), "default").Scan(&cur)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			if previous != nil {
-				return secrets.ErrKeyringChanged
-			}
-			_, err = k.db.exec(ctx, tx, `INSERT INTO keyring (name, document)
-				VALUES (?, ?)`, "default", next)
-			return err
-		case err != nil:
-			return err
-		case !bytes.Equal(cur, previous):
-			return secrets.ErrKeyringChanged
-		}
-		_, err = k.db.exec(ctx, tx, `UPDATE keyring SET document = ?
-			WHERE name = ?`, next, "default")
+	var res sql.Result
+	var err error
+	if previous == nil {
+		res, err = k.db.sql.ExecContext(ctx, k.db.q(`INSERT INTO keyring
+			(name, document) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`),
+			"default", next)
+	} else {
+		res, err = k.db.sql.ExecContext(ctx, k.db.q(`UPDATE keyring
+			SET document = ? WHERE name = ? AND document = ?`),
+			next, "default", previous)
+	}
+	if err != nil {
 		return err
-	})
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return secrets.ErrKeyringChanged
+	}
+	return nil
 }

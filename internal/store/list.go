@@ -10,6 +10,25 @@ import (
 // first one does: the database walks an index from the cursor rather than
 // counting past skipped rows.
 func (db *DB) ListSubmissions(ctx context.Context, f ListFilter) ([]Submission, error) {
+	query, args := listQuery(f)
+	rows, err := db.sql.QueryContext(ctx, db.q(query), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Submission
+	for rows.Next() {
+		s, err := scanSubmission(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// listQuery builds the list's SELECT with ? placeholders.
+func listQuery(f ListFilter) (string, []any) {
 	var where []string
 	var args []any
 	switch f.Status {
@@ -27,10 +46,12 @@ func (db *DB) ListSubmissions(ctx context.Context, f ListFilter) ([]Submission, 
 		args = append(args, "%"+escapeLike(strings.ToLower(s))+"%")
 	}
 	if !f.After.IsZero() {
-		at := ms(f.After.LastActivityAt)
-		where = append(where, `(last_activity_at < ? OR
-			(last_activity_at = ? AND id < ?))`)
-		args = append(args, at, at, f.After.ID)
+		// A row-value comparison, unlike the equivalent OR, is one range
+		// condition on the (last_activity_at, id) index in both databases,
+		// so the scan starts at the cursor instead of filtering from the
+		// first row.
+		where = append(where, `(last_activity_at, id) < (?, ?)`)
+		args = append(args, ms(f.After.LastActivityAt), f.After.ID)
 	}
 	query := `SELECT ` + submissionColumns + ` FROM submissions`
 	if len(where) > 0 {
@@ -42,21 +63,7 @@ func (db *DB) ListSubmissions(ctx context.Context, f ListFilter) ([]Submission, 
 		limit = 50
 	}
 	args = append(args, limit)
-
-	rows, err := db.sql.QueryContext(ctx, db.q(query), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Submission
-	for rows.Next() {
-		s, err := scanSubmission(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return query, args
 }
 
 func escapeLike(s string) string {

@@ -38,8 +38,11 @@ func scanSubmission(row scanner) (Submission, error) {
 	return s, nil
 }
 
+// searchText is what the admin search matches: company, Account ID and
+// email, lower-cased, one per line. Not NUL-separated: PostgreSQL refuses
+// NUL in text, and SQLite's LIKE stops at the first one.
 func searchText(s Submission) string {
-	return strings.ToLower(s.Company + "\x00" + s.AccountID + "\x00" +
+	return strings.ToLower(s.Company + "\n" + s.AccountID + "\n" +
 		s.ContactEmail)
 }
 
