@@ -286,7 +286,13 @@ func describeCloudError(e *cloudelements.Error) string {
 	if e.Status != 0 {
 		return fmt.Sprintf("Cloud Elements error (%s, HTTP %d): %s", e.Kind, e.Status, e.Message)
 	}
-	return fmt.Sprintf("Cloud Elements could not be reached (%s): %s", e.Kind, e.Message)
+	// A transport failure has no message from Cloud Elements; its cause
+	// (the URL, without secrets, and what went wrong) says what happened.
+	msg := e.Message
+	if msg == "" && e.Err != nil {
+		msg = e.Err.Error()
+	}
+	return fmt.Sprintf("Cloud Elements could not be reached (%s): %s", e.Kind, msg)
 }
 
 // backoff is capped exponential backoff with full jitter in its upper

@@ -97,7 +97,29 @@ func (s *Service) LatestVerification(ctx context.Context, id string) (*Verificat
 	}
 	a := attempts[0]
 	res := ResultOf(a)
+	if res.Outcome == netsuite.OutcomeSandboxMismatch {
+		res.MatchedAccount = s.counterpart(ctx, id)
+	}
 	return &Verification{Attempt: a, Result: res, Diagnosis: netsuite.Diagnose(res)}, nil
+}
+
+// counterpart names the account a sandbox mismatch matched. Attempts do
+// not store it, but Verify only ever tries the counterpart of the saved
+// Account ID, so it can be derived; "" when it cannot.
+func (s *Service) counterpart(ctx context.Context, id string) string {
+	sub, err := s.load(ctx, id)
+	if err != nil {
+		return ""
+	}
+	a, err := netsuite.ParseAccountID(sub.AccountID)
+	if err != nil {
+		return ""
+	}
+	other, ok := a.Counterpart()
+	if !ok {
+		return ""
+	}
+	return other.Realm()
 }
 
 // ResultOf rebuilds the netsuite.Result a stored attempt came from, enough

@@ -180,10 +180,12 @@ type Browser struct {
 // NewBrowser returns a browser with an empty cookie jar.
 func (h *Harness) NewBrowser() *Browser {
 	jar, _ := cookiejar.New(nil)
-	c := h.Portal.Client()
+	// Portal.Client returns the same *http.Client every time: copy it, or
+	// every browser would share the newest browser's cookie jar.
+	c := *h.Portal.Client()
 	c.Jar = jar
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &Browser{h: h, Client: c}
+	return &Browser{h: h, Client: &c}
 }
 
 // Response is a finished request with its body read.

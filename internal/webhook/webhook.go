@@ -58,13 +58,17 @@ func Sign(key []byte, ts int64, body []byte) string {
 // never returned: a webhook must not hold up the handoff.
 func (n *Notifier) Notify(ctx context.Context, e onboarding.Notification) {
 	body, _ := json.Marshal(e)
-	for attempt := range 3 {
+	const attempts = 3
+	for attempt := range attempts {
 		err := n.post(ctx, body)
 		if err == nil {
 			return
 		}
 		n.log.WarnContext(ctx, "webhook failed", "submission_id", e.SubmissionID,
 			"attempt", attempt+1, "error", err)
+		if attempt == attempts-1 {
+			return // no pause after the last attempt: the handoff waits on it
+		}
 		select {
 		case <-ctx.Done():
 			return
