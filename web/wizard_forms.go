@@ -140,16 +140,20 @@ func (s *Server) saveCredentials(r *http.Request, sub store.Submission, slug str
 		}
 		values[name] = v
 	}
+	// Find every duplicate before dropping any, so that both fields of a
+	// pasted-twice pair are refused and neither is saved.
+	duplicates := map[string]string{}
 	for _, name := range stepFields[slug] {
-		v, ok := values[name]
-		if !ok {
-			continue
+		if v, ok := values[name]; ok {
+			if other := sameAs(v, name, masks, values, form); other != "" {
+				duplicates[name] = other
+			}
 		}
-		if other := sameAs(v, name, masks, values, form); other != "" {
-			form.fail(name, "This is the same value as the "+credentialLabels[other]+
-				". Each of the four values is different; copy this one again from NetSuite.")
-			delete(values, name)
-		}
+	}
+	for name, other := range duplicates {
+		form.fail(name, "This is the same value as the "+credentialLabels[other]+
+			". Each of the four values is different; copy this one again from NetSuite.")
+		delete(values, name)
 	}
 	if len(values) > 0 {
 		if err := s.svc.SaveCredentials(r.Context(), sub, slug, values); err != nil {

@@ -296,8 +296,11 @@ func announce(ctx context.Context, env Env, cfg config.Config, p runParts) {
 	addr := p.ln.Addr().String()
 	p.log.Info("portal ready", "addr", addr, "public_url", cfg.PublicURL,
 		"database", string(p.db.Dialect()), "startup_ms", time.Since(p.started).Milliseconds())
+	// Ready is signalled last, once everything meant for the operator has
+	// been printed: the demo invitation needs the database, and a caller
+	// that stops the portal as soon as it is ready must still see it.
 	if env.Ready != nil {
-		env.Ready(addr)
+		defer env.Ready(addr)
 	}
 	if p.demo != nil {
 		p.demo.announce(ctx, env, cfg, p)

@@ -37,7 +37,7 @@ func TestSealOpenRoundTrip(t *testing.T) {
 		{name: "empty", field: "token_secret", value: ""},
 		{name: "unicode", field: "note", value: "Grüße, 世界 \u202e"},
 		{name: "long", field: "blob", value: strings.Repeat("x", 10000)},
-		{name: "field with separator", field: "a|field=b", value: "v"},
+		{name: "field with separator", field: "a|field=b", value: "value-after-a-separator"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
