@@ -59,7 +59,7 @@ func (m *Metrics) observeRequest(route, method string, status int, d time.Durati
 	if m == nil {
 		return
 	}
-	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
+	m.requests.WithLabelValues(route, methodLabel(method), strconv.Itoa(status)).Inc()
 	m.latency.WithLabelValues(route).Observe(d.Seconds())
 }
 
@@ -76,4 +76,16 @@ func (m *Metrics) HandoffOutcome(outcome string) {
 // Handler serves the series in Prometheus' text format.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
+}
+
+// methodLabel keeps the method label to a fixed set: a client may send
+// any token as its method, and each new label value would be a new
+// series kept for the life of the process.
+func methodLabel(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut,
+		http.MethodPatch, http.MethodDelete, http.MethodOptions:
+		return method
+	}
+	return "other"
 }
