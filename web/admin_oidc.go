@@ -46,7 +46,12 @@ type oidcState struct {
 
 func newOIDCFlow(cfg OIDCConfig, publicURL string, keys [][]byte) *oidcFlow {
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+		// Like every outbound client of the portal, it follows no
+		// redirects: the issuer's endpoints are where discovery says.
+		cfg.HTTPClient = &http.Client{Timeout: 10 * time.Second,
+			CheckRedirect: func(*http.Request, []*http.Request) error {
+				return http.ErrUseLastResponse
+			}}
 	}
 	var hashKey, blockKey []byte
 	if len(keys) > 0 {
