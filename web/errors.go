@@ -69,6 +69,12 @@ func classify(err error) *httpError {
 
 var errDatabaseDown = errors.New("database unavailable")
 
+// ready reports whether the portal can serve (storage reachable, keys
+// loaded). It is asked only on the error path, never per request.
+func (s *Server) ready(r *http.Request) bool {
+	return s.opts.Readiness == nil || s.opts.Readiness(r.Context()) == nil
+}
+
 // handle adapts a handler that returns an error: the error becomes a page
 // in the portal's look with the right status, and a log line whose level
 // follows the outcome.
@@ -82,6 +88,12 @@ func (s *Server) handle(h func(w http.ResponseWriter, r *http.Request) error) ht
 
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) {
 	he := classify(err)
+	if he.status == http.StatusInternalServerError && !s.ready(r) {
+		// Most unexpected failures while storage is down are storage
+		// failures: say so, with a time to come back, instead of a 500.
+		he = classify(fmt.Errorf("%w: %w", errDatabaseDown, err))
+		w.Header().Set("Retry-After", "30")
+	}
 	level := slog.LevelWarn
 	if he.status >= 500 {
 		level = slog.LevelError
