@@ -127,9 +127,11 @@ func TestCanaryScannerFindsEveryForm(t *testing.T) {
 // cookie and every response: once while the secrets are still kept (for
 // the retention hour), once after the purge.
 func TestCanarySecretsNeverAtRest(t *testing.T) {
-	clk := newClock(time.Now())
-	h := newHarness(t, testharness.Options{Now: clk.Now,
-		Config: func(c *onboarding.Config) { c.SecretRetention = time.Hour }})
+	e := newAdminEnv(t, func(o *testharness.Options) {
+		o.Config = func(c *onboarding.Config) { c.SecretRetention = time.Hour }
+	})
+	h, clk := e.Harness, e.clock
+	e.addAdmin("ops@example.com", store.RoleOperator)
 	account := newAccount(t, "3456789_SB2", "")
 	h.NetSuite.AddAccount(account)
 	canaries := secretsOf(account)
@@ -158,7 +160,11 @@ func TestCanarySecretsNeverAtRest(t *testing.T) {
 	// The instance token authorises every call on the instance: it is a
 	// secret too, and must be as invisible as the customer's four.
 	canaries = append(canaries, instances[0].Token)
+	admin := e.signIn("ops@example.com")
+	adminRec := record(admin)
+	visitAdminPages(t, admin, sub.ID, true)
 	scan(t, canaries, collect(t, h, b, rec))
+	scan(t, canaries, collect(t, h, admin, adminRec))
 
 	clk.Advance(2 * time.Hour)
 	if n, err := h.Service.PurgeDue(t.Context()); err != nil || n != 1 {
@@ -172,7 +178,36 @@ func TestCanarySecretsNeverAtRest(t *testing.T) {
 		t.Errorf("after the purge the connect page does not say Connected")
 	}
 	b.Get("/wizard/verify")
+	// Two hours on, the first admin session has run out: sign in again.
+	admin = e.signIn("ops@example.com")
+	adminRec = record(admin)
+	visitAdminPages(t, admin, sub.ID, false)
 	scan(t, canaries, collect(t, h, b, rec))
+	scan(t, canaries, collect(t, h, admin, adminRec))
+}
+
+// visitAdminPages opens every admin view of a submission and, while its
+// secrets are kept, re-verifies it: the admin side decrypts too.
+func visitAdminPages(t *testing.T, admin *testharness.Browser, id string, reverify bool) {
+	t.Helper()
+	for _, path := range []string{"/admin/submissions", "/admin/submissions/" + id,
+		"/admin/submissions?q=canary", "/admin/submissions?q=3456789",
+		"/admin/submissions?status=connected", "/admin/submissions?status=purged",
+		"/admin/submissions/" + id + "/extend",
+		"/admin/audit", "/admin/metrics", "/admin/invitations/new"} {
+		if r := admin.Get(path); r.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: status %d", path, r.StatusCode)
+		}
+	}
+	if !reverify {
+		return
+	}
+	admin.Get("/admin/submissions/" + id + "/reverify")
+	form := url.Values{"confirm": {"yes"}}
+	if r := admin.Post("/admin/submissions/"+id+"/reverify", form); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("re-verify: status %d", r.StatusCode)
+	}
+	admin.Get("/admin/submissions/" + id)
 }
 
 // runToConnected verifies, connects, works the handoff and checks the
