@@ -25,7 +25,6 @@ func startPortal(t *testing.T) *testharness.Harness {
 		// per-IP page limit is tested elsewhere.
 		o.PageRateLimit = 1 << 20
 	}})
-	h.Server.UseKeyring(h.Keys)
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {

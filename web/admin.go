@@ -35,7 +35,7 @@ func newAdminAuth(s *Server) *adminAuth {
 	a := &adminAuth{
 		auth: admins.NewAuthenticator(admins.Config{
 			DB: s.db, Audit: log, Logger: s.log, Now: s.now,
-			Issuer: issuerName(s.opts.PublicURL),
+			Issuer: issuerName(s.opts.PublicURL), Keys: s.opts.AdminKeys,
 		}),
 		sessions: admins.NewSessionStore(s.db, s.now),
 		audit:    log,
@@ -45,11 +45,6 @@ func newAdminAuth(s *Server) *adminAuth {
 	}
 	return a
 }
-
-// UseKeyring gives the admin sign-in the keyring that seals second-factor
-// secrets. Until it is called, enrolling or checking a second factor fails
-// closed, so no admin can sign in. Call it before serving.
-func (s *Server) UseKeyring(k admins.Keyring) { s.admin.auth.UseKeyring(k) }
 
 // issuerName labels the portal in authenticator apps.
 func issuerName(publicURL string) string {

@@ -73,7 +73,6 @@ func newAdminEnv(t testing.TB, opts ...envOption) *adminEnv {
 		opt(&o)
 	}
 	h := testharness.New(t, o)
-	h.Server.UseKeyring(h.Keys)
 	return &adminEnv{Harness: h, t: t, clock: clock, secrets: map[string]string{}}
 }
 

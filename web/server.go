@@ -13,6 +13,7 @@ import (
 
 	"github.com/gorilla/sessions"
 
+	"tbaportal/internal/admins"
 	"tbaportal/internal/onboarding"
 	"tbaportal/internal/store"
 	"tbaportal/static"
@@ -21,10 +22,13 @@ import (
 
 // Options configure a Server.
 type Options struct {
-	PublicURL       string // https://portal.example.com, the base of printed links
-	Demo            bool
-	TrustedProxies  TrustedProxies
-	SessionKeys     [][]byte // hash and block keys for the wizard cookie
+	PublicURL      string // https://portal.example.com, the base of printed links
+	Demo           bool
+	TrustedProxies TrustedProxies
+	SessionKeys    [][]byte // hash and block keys for the wizard cookie
+	// AdminKeys seals admins' second-factor secrets. Without it no admin
+	// can sign in: the second factor fails closed.
+	AdminKeys       admins.Keyring
 	RolePermissions []templates.Permission
 	OIDC            *OIDCConfig // optional admin sign-in through an identity provider
 	// Readiness reports whether the portal can serve: database reachable,
