@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"tbaportal/internal/audit"
+	"tbaportal/internal/netsuite"
 	"tbaportal/internal/store"
 	"tbaportal/internal/testharness"
 )
@@ -153,6 +154,28 @@ func TestAdminListFiltersAndPages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// One submission in each later state, and one with an Account ID.
+	later := []store.Status{store.StatusInProgress, store.StatusVerified,
+		store.StatusVerificationFailed, store.StatusAwaitingApproval,
+		store.StatusHandingOff, store.StatusConnected, store.StatusHandoffFailed,
+		store.StatusPurged}
+	for i, st := range later {
+		if _, err := e.DB.SQL().Exec(`UPDATE submissions SET status = ?
+			WHERE id = ?`, string(st), all[10+i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	withAccount, err := e.DB.Submission(ctx, all[30])
+	if err != nil {
+		t.Fatal(err)
+	}
+	acct, err := netsuite.ParseAccountID("7654321_SB1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Service.SaveAccountID(ctx, withAccount, acct); err != nil {
+		t.Fatal(err)
+	}
 	b := e.signIn("ops@example.com")
 
 	first := doc(t, b.Get("/admin/submissions"))
@@ -190,6 +213,18 @@ func TestAdminListFiltersAndPages(t *testing.T) {
 		{name: "search by company", query: "?q=zeta", want: []string{"Zeta Industries"}},
 		{name: "search by email", query: "?q=ap%40zeta", want: []string{"Zeta Industries"}},
 		{name: "expired", query: "?status=expired", want: []string{"Company 00"}},
+		{name: "search by Account ID", query: "?q=7654321_sb1", want: []string{"Company 30"}},
+		{name: "in progress", query: "?status=in_progress",
+			want: []string{"Company 30", "Company 10"}},
+		{name: "verified", query: "?status=verified", want: []string{"Company 11"}},
+		{name: "verification failed", query: "?status=verification_failed",
+			want: []string{"Company 12"}},
+		{name: "waiting for approval", query: "?status=awaiting_approval",
+			want: []string{"Company 13"}},
+		{name: "handing off", query: "?status=handing_off", want: []string{"Company 14"}},
+		{name: "connected", query: "?status=connected", want: []string{"Company 15"}},
+		{name: "handoff failed", query: "?status=handoff_failed", want: []string{"Company 16"}},
+		{name: "purged", query: "?status=purged", want: []string{"Company 17"}},
 		{name: "status and search", query: "?status=connected&q=zeta"},
 	}
 	for _, tt := range tests {
