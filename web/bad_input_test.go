@@ -97,7 +97,8 @@ func TestFieldCountLimit(t *testing.T) {
 	}
 }
 
-// TestUnreadableText posts values that are not valid text; each gets a
+// TestUnreadableText posts values that are not valid text (invalid UTF-8,
+// control characters, bidirectional overrides and isolates); each gets a
 // message beside its field, and the page stays valid UTF-8 without NUL.
 func TestUnreadableText(t *testing.T) {
 	h := newHarness(t, testharness.Options{})
@@ -121,6 +122,33 @@ func TestUnreadableText(t *testing.T) {
 		{name: "Token Secret invalid UTF-8", slug: "access-token",
 			body:  "token_id=" + randomHex(t) + "&token_secret=" + hex[:60] + "%ed%a0%80",
 			field: "token-secret", want: "not valid text"},
+		{name: "Account ID start of heading (C0)", slug: "account-id",
+			body: "account_id=%011234567", field: "account-id", want: "not valid text"},
+		{name: "Account ID escape (C0)", slug: "account-id",
+			body: "account_id=1234567%1B", field: "account-id", want: "not valid text"},
+		{name: "Account ID DEL", slug: "account-id",
+			body: "account_id=1234%7F567", field: "account-id", want: "not valid text"},
+		{name: "Account ID next line (C1)", slug: "account-id",
+			body: "account_id=1234567%C2%85", field: "account-id", want: "not valid text"},
+		{name: "Account ID control sequence introducer (C1)", slug: "account-id",
+			body: "account_id=%C2%9B1234567", field: "account-id", want: "not valid text"},
+		{name: "Account ID left-to-right embedding", slug: "account-id",
+			body: "account_id=%E2%80%AA1234567", field: "account-id", want: "not valid text"},
+		{name: "Account ID right-to-left override", slug: "account-id",
+			body: "account_id=%E2%80%AE7654321", field: "account-id", want: "not valid text"},
+		{name: "Account ID left-to-right isolate", slug: "account-id",
+			body: "account_id=%E2%81%A61234567", field: "account-id", want: "not valid text"},
+		{name: "Account ID pop directional isolate", slug: "account-id",
+			body: "account_id=1234567%E2%81%A9", field: "account-id", want: "not valid text"},
+		{name: "Consumer Key C1 control", slug: "integration",
+			body:  "consumer_key=%C2%80" + hex[1:] + "&consumer_secret=" + randomHex(t),
+			field: "consumer-key", want: "not valid text"},
+		{name: "Consumer Secret first strong isolate", slug: "integration",
+			body:  "consumer_key=" + randomHex(t) + "&consumer_secret=" + hex[:32] + "%E2%81%A8" + hex[32:],
+			field: "consumer-secret", want: "not valid text"},
+		{name: "Token ID escape", slug: "access-token",
+			body:  "token_id=" + hex[:63] + "%1B&token_secret=" + randomHex(t),
+			field: "token-id", want: "not valid text"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -133,12 +161,17 @@ func TestUnreadableText(t *testing.T) {
 				t.Fatalf("status %d, want 422", r.StatusCode)
 			}
 			checkFieldError(t, parse(t, r), tt.field, tt.want)
-			if !utf8.ValidString(r.Body) || strings.ContainsRune(r.Body, 0) {
-				t.Error("the page is not valid UTF-8 or holds a NUL")
+			if !utf8.ValidString(r.Body) || strings.ContainsAny(r.Body, postedControls) {
+				t.Error("the page is not valid UTF-8 or holds a posted control")
 			}
 		})
 	}
 }
+
+// postedControls holds every control and bidirectional character that
+// the cases of TestUnreadableText post.
+const postedControls = "\x00\x01\x1b\x7f\u0080\u0085\u009b" +
+	"\u202a\u202e\u2066\u2068\u2069"
 
 // TestUndecodableForm: a body that is not form encoding gets 400.
 func TestUndecodableForm(t *testing.T) {

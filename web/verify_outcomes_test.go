@@ -30,6 +30,8 @@ type outcomeCase struct {
 	summary   string   // text the summary must contain, if any
 	status    store.Status
 	audit     string // Login Audit Trail Detail the simulator must record
+	// check, when set, makes further checks of the Verify page.
+	check func(t *testing.T, page testharness.Response)
 }
 
 // TestVerificationOutcomes covers every outcome the simulator can produce,
@@ -38,6 +40,8 @@ func TestVerificationOutcomes(t *testing.T) {
 	wrongSecret := randomHex(t)
 	refused := []string{"/wizard/verify", "/wizard/access-token",
 		"/wizard/integration", "/wizard/account-id"}
+	// Outcomes that pass by themselves point back to Verify: check again.
+	checkAgain := []string{"/wizard/verify"}
 	tests := []outcomeCase{
 		{name: "verified", title: "Credentials verified", status: store.StatusVerified},
 		{name: "REST not enabled", behaviour: netsuitesim.NoRESTPermission,
@@ -51,15 +55,22 @@ func TestVerificationOutcomes(t *testing.T) {
 			steps:  []string{"/wizard/role", "/wizard/assign-role", "/wizard/access-token"},
 			status: store.StatusVerificationFailed, audit: netsuitesim.DetailPermissionViolation},
 		{name: "concurrency limit", behaviour: netsuitesim.ConcurrencyLimit,
-			title:  "NetSuite is handling too many requests for this account",
-			status: store.StatusVerificationFailed},
+			title: "NetSuite is handling too many requests for this account",
+			steps: checkAgain, status: store.StatusVerificationFailed},
 		{name: "busy 429", behaviour: netsuitesim.Busy429, title: "NetSuite is busy",
-			status: store.StatusVerificationFailed},
+			steps: checkAgain, status: store.StatusVerificationFailed},
 		{name: "unavailable 503", behaviour: netsuitesim.Unavailable503, title: "NetSuite is busy",
-			status: store.StatusVerificationFailed},
+			steps: checkAgain, status: store.StatusVerificationFailed},
 		{name: "malformed XML", behaviour: netsuitesim.MalformedXML,
-			title:  "NetSuite gave an answer the portal could not read",
-			status: store.StatusVerificationFailed},
+			title: "NetSuite gave an answer the portal could not read",
+			steps: checkAgain, status: store.StatusVerificationFailed},
+		{name: "dropped connection", behaviour: netsuitesim.DropConnection,
+			title: "NetSuite could not be reached", steps: checkAgain,
+			summary: "could not connect", status: store.StatusVerificationFailed},
+		{name: "unknown fault", behaviour: netsuitesim.UnknownFault,
+			title: "NetSuite reported an error", steps: checkAgain,
+			summary: "NetSuite answered with " + netsuitesim.UnknownFaultCode,
+			status:  store.StatusVerificationFailed, check: checkNetSuiteWordsEscaped},
 		{name: "integration disabled", behaviour: netsuitesim.IntegrationDisabled,
 			title: "NetSuite refused the login", steps: refused,
 			status: store.StatusVerificationFailed, audit: netsuitesim.DetailConsumerKeyRefused},
@@ -97,14 +108,14 @@ func TestVerificationOutcomes(t *testing.T) {
 				return a
 			},
 			summary: "work with Account ID 1234567_SB1", status: store.StatusVerificationFailed},
-		{name: "clock skew", title: "The portal's clock is wrong",
+		{name: "clock skew", title: "The portal's clock is wrong", steps: checkAgain,
 			simNow:  func() time.Time { return time.Now().Add(10 * time.Minute) },
 			summary: "about 10 minutes", status: store.StatusVerificationFailed,
 			audit: netsuitesim.DetailInvalidTimestamp},
 		// The harness keeps the client's 20 s verification timeout, so this
 		// case takes that long; it runs in parallel with the others.
 		{name: "hang", behaviour: netsuitesim.Hang, title: "NetSuite did not answer in time",
-			status: store.StatusVerificationFailed},
+			steps: checkAgain, status: store.StatusVerificationFailed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -155,6 +166,10 @@ func runOutcome(t *testing.T, tt outcomeCase) {
 	if tt.info == "" && doc.Find("#diagnosis .notice-info").Length() != 0 {
 		t.Errorf("unexpected note: %s", text(doc.Find("#diagnosis .notice-info")))
 	}
+	checkNoInternals(t, page, entered)
+	if tt.check != nil {
+		tt.check(t, page)
+	}
 	continues := doc.Find(`a[href="/wizard/connect"].button`).Length()
 	checkOutcomeState(t, h, inv.Submission.ID, tt, continues)
 	if tt.audit != "" && !containsString(h.NetSuite.LoginAudit(account.ID), tt.audit) {
@@ -165,6 +180,39 @@ func runOutcome(t *testing.T, tt outcomeCase) {
 			h.NetSuite.Requests()-before)
 	}
 	checkNoSecretLogged(t, h, entered)
+}
+
+// checkNoInternals fails if the Verify page shows a stack trace, a Go
+// error or any of the four values, in any spelling the canary scan knows.
+func checkNoInternals(t *testing.T, page testharness.Response, a netsuitesim.Account) {
+	t.Helper()
+	for _, leak := range []string{"goroutine", "panic:", ".go:", "runtime/",
+		"netsuite:", "dial tcp", "x509:"} {
+		if strings.Contains(page.Body, leak) {
+			t.Errorf("the page shows internals (%q)", leak)
+		}
+	}
+	scan(t, secretsOf(a), []haystack{{where: "Verify page", data: []byte(page.Body)}})
+}
+
+// checkNetSuiteWordsEscaped: NetSuite's own code and message reach the
+// page, and the markup in the message shows as text, never as elements.
+func checkNetSuiteWordsEscaped(t *testing.T, page testharness.Response) {
+	t.Helper()
+	diag := parse(t, page).Find("#diagnosis")
+	said := text(diag)
+	for _, want := range []string{netsuitesim.UnknownFaultCode,
+		netsuitesim.UnknownFaultMessage} {
+		if !strings.Contains(said, want) {
+			t.Errorf("diagnosis lacks %q:\n%s", want, said)
+		}
+	}
+	if n := diag.Find("b, i").Length(); n != 0 {
+		t.Errorf("NetSuite's markup became %d elements", n)
+	}
+	if !strings.Contains(page.Body, "&lt;b&gt;x&lt;/b&gt;") {
+		t.Errorf("the message is not escaped in the HTML")
+	}
 }
 
 // checkOutcomeState checks the stored status and that Continue is offered

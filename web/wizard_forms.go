@@ -40,13 +40,27 @@ func parseForm(r *http.Request) error {
 // valid text.
 func formValue(form url.Values, name string) (string, string) {
 	v := form.Get(name)
-	if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
+	if !utf8.ValidString(v) || strings.IndexFunc(v, notText) >= 0 {
 		return "", "This contains characters that are not valid text. Copy the value again from NetSuite."
 	}
 	if len(v) > 1000 {
 		return "", "This is far longer than any NetSuite value."
 	}
 	return v, ""
+}
+
+// notText reports characters that have no place in any NetSuite value:
+// the C0 controls (NUL among them) other than tab, CR and LF, which
+// trimming handles; DEL; the C1 controls; and the bidirectional overrides
+// and isolates, which make a value look different from what it is.
+func notText(r rune) bool {
+	switch {
+	case r == '\t' || r == '\n' || r == '\r':
+		return false
+	case r < 0x20 || r == 0x7f || r >= 0x80 && r <= 0x9f:
+		return true
+	}
+	return r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069
 }
 
 // stepForm is what a step's form posted back: values to show again (never

@@ -10,6 +10,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"github.com/google/go-cmp/cmp"
 
+	"tbaportal/internal/netsuite/netsuitesim"
 	"tbaportal/internal/onboarding"
 	"tbaportal/internal/testharness"
 )
@@ -221,7 +222,7 @@ func TestStepValidationErrors(t *testing.T) {
 		{name: "control character", slug: "access-token",
 			form: map[string]string{"token_id": hexA[:32] + "\x07" + hexA[32:],
 				"token_secret": hexB},
-			errField: "token-id", errText: "or other symbols",
+			errField: "token-id", errText: "not valid text",
 			keptField: "token-secret", keptValue: hexB},
 		{name: "zero-width space", slug: "access-token",
 			form: map[string]string{"token_id": hexA,
@@ -385,9 +386,10 @@ func TestAccountIDInputs(t *testing.T) {
 		h.NetSuite.AddAccount(newAccount(t, id, ""))
 	}
 	tests := []struct {
-		name  string
-		input string
-		want  string // stored realm form; "" when refused
+		name    string
+		input   string
+		want    string // stored realm form; "" when refused
+		errText string // the refusal's message; "" means one naming the Account ID
 	}{
 		{name: "production", input: "1234567", want: "1234567"},
 		{name: "sandbox", input: "1234567_SB1", want: "1234567_SB1"},
@@ -416,7 +418,9 @@ func TestAccountIDInputs(t *testing.T) {
 		{name: "CR LF", input: "1234567\r\nX-Evil: 1"},
 		{name: "inner quote", input: `1234567"evil`},
 		{name: "zero-width space", input: "1234567\u200b"},
-		{name: "right-to-left override", input: "\u202e1234567"},
+		{name: "right-to-left override", input: "\u202e1234567",
+			errText: "not valid text"},
+		{name: "tabs around", input: "\t1234567\t", want: "1234567"},
 		{name: "two suffixes", input: "1234567_SB1_SB2"},
 		{name: "far too long", input: strings.Repeat("1", 70)},
 		{name: "query", input: "1234567?x=1"},
@@ -447,7 +451,10 @@ func TestAccountIDInputs(t *testing.T) {
 			if r.StatusCode != http.StatusUnprocessableEntity {
 				t.Errorf("status %d, want 422", r.StatusCode)
 			}
-			checkFieldError(t, parse(t, r), "account-id", "Account ID")
+			if tt.errText == "" {
+				tt.errText = "Account ID"
+			}
+			checkFieldError(t, parse(t, r), "account-id", tt.errText)
 			if n := h.NetSuite.Requests() - before; n != 0 {
 				t.Errorf("a refused Account ID made %d requests to NetSuite", n)
 			}
@@ -491,6 +498,40 @@ func TestUnknownAccountNeedsConfirmation(t *testing.T) {
 		t.Fatalf("confirmed Continue: status %d, want 303", r.StatusCode)
 	}
 	checkStoredAccount(t, h, inv.Submission.ID, "7654321")
+}
+
+// TestAccountIDLookupUnreachable: when the data-center lookup fails at
+// the network level, the Account ID step cannot tell whether the account
+// exists, so it takes the Account ID without asking and moves on; the
+// values still verify.
+func TestAccountIDLookupUnreachable(t *testing.T) {
+	h := newHarness(t, testharness.Options{})
+	account := newAccount(t, "2345678", netsuitesim.LookupDropped)
+	h.NetSuite.AddAccount(account)
+	inv, link := h.Invite("Acme Ltd")
+	b := openLink(t, h, link)
+	walk(t, b, account, "account-id")
+	before := h.NetSuite.Requests()
+
+	r := b.Post("/wizard/account-id", map[string][]string{"account_id": {account.ID}})
+
+	if r.StatusCode != http.StatusSeeOther ||
+		r.Header.Get("Location") != "/wizard/enable-tba" {
+		t.Fatalf("status %d to %q, want 303 to /wizard/enable-tba\n%s",
+			r.StatusCode, r.Header.Get("Location"), r.Body)
+	}
+	if h.NetSuite.Requests() == before {
+		t.Fatal("the step made no lookup; the test would prove nothing")
+	}
+	checkStoredAccount(t, h, inv.Submission.ID, account.ID)
+	walk(t, b, account, "")
+	if r := b.Post("/wizard/verify", nil); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("verify: status %d, want 303", r.StatusCode)
+	}
+	doc := parse(t, b.Get("/wizard/verify"))
+	if got := text(doc.Find("#diagnosis-title")); got != "Credentials verified" {
+		t.Errorf("diagnosis %q, want Credentials verified", got)
+	}
 }
 
 func checkStoredAccount(t *testing.T, h *testharness.Harness, id, want string) {

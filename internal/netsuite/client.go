@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strings"
 	"time"
 )
 
@@ -279,8 +280,12 @@ func retryable(ctx context.Context, ans answer) bool {
 		ans.status == http.StatusServiceUnavailable
 }
 
-// errorOutcome tells a timeout from any other transport failure.
+// errorOutcome tells a timeout and a missing account host from any other
+// transport failure.
 func errorOutcome(ctx context.Context, err error) Outcome {
+	if accountHostMissing(err) {
+		return OutcomeAccountNotFound
+	}
 	if errors.Is(err, context.DeadlineExceeded) ||
 		errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return OutcomeTimeout
@@ -290,6 +295,22 @@ func errorOutcome(ctx context.Context, err error) Outcome {
 		return OutcomeTimeout
 	}
 	return OutcomeNetworkError
+}
+
+// accountHostMissing reports whether err is a DNS answer that an
+// account's web services host does not exist. NetSuite publishes that
+// name for every account, so its absence means there is no such account.
+// Any other name (rest.netsuite.com, an endpoint override) says nothing
+// about the account, and a failed lookup that is not a definite "no such
+// host" may pass.
+func accountHostMissing(err error) bool {
+	var de *net.DNSError
+	if !errors.As(err, &de) || !de.IsNotFound {
+		return false
+	}
+	host := strings.TrimSuffix(strings.ToLower(de.Name), ".")
+	label, ok := strings.CutSuffix(host, webServicesSuffix)
+	return ok && isHostLabel(label)
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {

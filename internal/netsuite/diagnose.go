@@ -150,7 +150,10 @@ func clockSkewDiagnosis(r Result) Diagnosis {
 			"by about %s, so NetSuite refuses every signature. Nothing is "+
 			"wrong with your setup; the portal's operator must fix the "+
 			"clock.", roundMinutes(r.Skew)),
-		Causes:     []string{"The clock of the server running the portal is wrong."},
+		Causes: []string{"The clock of the server running the portal is wrong."},
+		// Nothing in the setup to redo: check again once the clock is
+		// right.
+		Steps:      []Step{StepVerify},
 		RetryLater: true,
 	}
 }
@@ -197,8 +200,10 @@ func accountNotFoundDiagnosis() Diagnosis {
 	}
 }
 
+// retryDiagnosis explains the outcomes that pass by themselves. The
+// setup may well be right, so the step to revisit is Verify: check again.
 func retryDiagnosis(o Outcome) Diagnosis {
-	d := Diagnosis{RetryLater: true}
+	d := Diagnosis{Steps: []Step{StepVerify}, RetryLater: true}
 	switch o {
 	case OutcomeConcurrencyLimit:
 		d.Title = "NetSuite is handling too many requests for this account"

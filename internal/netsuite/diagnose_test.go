@@ -29,7 +29,7 @@ func TestDiagnoseSteps(t *testing.T) {
 			MatchedAccount: "1234567_SB1"},
 			wantSteps: []Step{StepAccountID, StepAccessToken}},
 		{name: "clock skew", result: Result{Outcome: OutcomeClockSkew,
-			Skew: 9 * time.Minute}, wantRetry: true},
+			Skew: 9 * time.Minute}, wantSteps: []Step{StepVerify}, wantRetry: true},
 		{name: "permission", result: Result{Outcome: OutcomeInsufficientPermission},
 			wantSteps: []Step{StepRole, StepAssignRole, StepAccessToken}},
 		{name: "feature disabled", result: Result{Outcome: OutcomeFeatureDisabled},
@@ -37,12 +37,15 @@ func TestDiagnoseSteps(t *testing.T) {
 		{name: "account not found", result: Result{Outcome: OutcomeAccountNotFound},
 			wantSteps: []Step{StepAccountID}},
 		{name: "concurrency", result: Result{Outcome: OutcomeConcurrencyLimit},
-			wantRetry: true},
-		{name: "busy", result: Result{Outcome: OutcomeBusy}, wantRetry: true},
-		{name: "timeout", result: Result{Outcome: OutcomeTimeout}, wantRetry: true},
-		{name: "network", result: Result{Outcome: OutcomeNetworkError}, wantRetry: true},
+			wantSteps: []Step{StepVerify}, wantRetry: true},
+		{name: "busy", result: Result{Outcome: OutcomeBusy},
+			wantSteps: []Step{StepVerify}, wantRetry: true},
+		{name: "timeout", result: Result{Outcome: OutcomeTimeout},
+			wantSteps: []Step{StepVerify}, wantRetry: true},
+		{name: "network", result: Result{Outcome: OutcomeNetworkError},
+			wantSteps: []Step{StepVerify}, wantRetry: true},
 		{name: "unexpected", result: Result{Outcome: OutcomeUnexpectedResponse},
-			wantRetry: true},
+			wantSteps: []Step{StepVerify}, wantRetry: true},
 		{name: "unknown fault", result: Result{Outcome: OutcomeUnknownFault,
 			Code: "X"}, wantSteps: []Step{StepVerify}},
 		{name: "unknown stored value", result: Result{Outcome: "from_the_future"},
@@ -67,6 +70,9 @@ func TestDiagnoseSteps(t *testing.T) {
 	}
 }
 
+// TestDiagnoseCoversEveryOutcome: every outcome has its own title, and
+// every failure names at least one step to revisit, so the page always
+// has a link to follow.
 func TestDiagnoseCoversEveryOutcome(t *testing.T) {
 	titles := map[string]Outcome{}
 	for _, o := range Outcomes() {
@@ -75,6 +81,9 @@ func TestDiagnoseCoversEveryOutcome(t *testing.T) {
 			t.Errorf("%q and %q share the title %q", prev, o, d.Title)
 		}
 		titles[d.Title] = o
+		if o != OutcomeVerified && len(d.Steps) == 0 {
+			t.Errorf("%q names no step to revisit", o)
+		}
 		for _, s := range d.Steps {
 			if !slices.Contains(Steps(), s) {
 				t.Errorf("%q names unknown step %q", o, s)

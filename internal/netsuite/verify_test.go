@@ -211,6 +211,25 @@ func TestVerifyOutcomes(t *testing.T) {
 			want:      summary{Outcome: OutcomeUnexpectedResponse, Attempts: 2},
 		},
 		{
+			name:      "dropped connection",
+			behaviour: netsuitesim.DropConnection,
+			creds:     func(t *testing.T) Credentials { return credsFor(t, prodAccount) },
+			want:      summary{Outcome: OutcomeNetworkError, Attempts: 4},
+		},
+		{
+			name:      "data-center lookup dropped",
+			behaviour: netsuitesim.LookupDropped,
+			creds:     func(t *testing.T) Credentials { return credsFor(t, prodAccount) },
+			want:      summary{Outcome: OutcomeVerified, Attempts: 2},
+		},
+		{
+			name:      "unknown fault from the simulator",
+			behaviour: netsuitesim.UnknownFault,
+			creds:     func(t *testing.T) Credentials { return credsFor(t, prodAccount) },
+			want: summary{Outcome: OutcomeUnknownFault,
+				Code: netsuitesim.UnknownFaultCode, Attempts: 2},
+		},
+		{
 			name: "unknown fault",
 			opts: fixtureOptions{wrap: soapAnswer(http.StatusInternalServerError,
 				faultBody("NEW_FAULT_CODE", "Something <new> & odd."))},
@@ -295,17 +314,38 @@ func xmlText(s string) string {
 }
 
 func TestVerifyKeepsNetSuiteMessage(t *testing.T) {
-	f := newFixture(t, fixtureOptions{wrap: soapAnswer(
-		http.StatusInternalServerError,
-		faultBody("NEW_FAULT_CODE", "Something <new> & odd."))})
-
-	got := f.client.Verify(context.Background(), credsFor(t, prodAccount))
-
-	if want := "Something <new> & odd."; got.Message != want {
-		t.Errorf("Message = %q, want %q (raw, unescaped)", got.Message, want)
+	tests := []struct {
+		name      string
+		opts      fixtureOptions
+		behaviour netsuitesim.Behaviour
+		want      string
+	}{
+		{
+			name: "scripted answer",
+			opts: fixtureOptions{wrap: soapAnswer(http.StatusInternalServerError,
+				faultBody("NEW_FAULT_CODE", "Something <new> & odd."))},
+			want: "Something <new> & odd.",
+		},
+		{
+			name:      "simulator behaviour",
+			behaviour: netsuitesim.UnknownFault,
+			want:      netsuitesim.UnknownFaultMessage,
+		},
 	}
-	if got.HTTPStatus != http.StatusInternalServerError {
-		t.Errorf("HTTPStatus = %d, want 500", got.HTTPStatus)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, tt.opts)
+			f.sim.SetBehaviour(prodAccount.ID, tt.behaviour)
+
+			got := f.client.Verify(context.Background(), credsFor(t, prodAccount))
+
+			if got.Message != tt.want {
+				t.Errorf("Message = %q, want %q (raw, unescaped)", got.Message, tt.want)
+			}
+			if got.HTTPStatus != http.StatusInternalServerError {
+				t.Errorf("HTTPStatus = %d, want 500", got.HTTPStatus)
+			}
+		})
 	}
 }
 

@@ -8,10 +8,15 @@ import (
 // serveDataCenter answers GET /rest/datacenterurls?account=<id> for known
 // accounts. For an unknown account NetSuite's exact answer is not
 // documented; the simulator answers 400 with a JSON error, which is what
-// a client must treat as "no such account".
+// a client must treat as "no such account". LookupDropped closes the
+// connection instead of answering.
 func (s *Simulator) serveDataCenter(w http.ResponseWriter, r *http.Request) {
 	id := r.URL.Query().Get("account")
 	a, ok := s.account(id)
+	if ok && a.Behaviour == LookupDropped {
+		drop(w)
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	if !ok || id == "" {
 		w.WriteHeader(http.StatusBadRequest)

@@ -65,8 +65,8 @@ func (s *Simulator) serveREST(w http.ResponseWriter, r *http.Request) {
 }
 
 // preAuthREST plays the behaviours that act before the login is checked.
-// Only throttling and delays apply to REST; the SOAP-specific failures do
-// not.
+// Only throttling, delays and dropped connections apply to REST; the
+// SOAP-specific failures do not.
 func (s *Simulator) preAuthREST(w http.ResponseWriter, r *http.Request, a Account) bool {
 	switch a.Behaviour {
 	case Busy429:
@@ -81,6 +81,9 @@ func (s *Simulator) preAuthREST(w http.ResponseWriter, r *http.Request, a Accoun
 		return false
 	case Slow:
 		return s.wait(r.Context(), s.opts.SlowDelay)
+	case DropConnection:
+		drop(w)
+		return false
 	case FeatureDisabled:
 		s.recordAudit(a.ID, DetailFeatureDisabled)
 		writeInvalidREST(w)

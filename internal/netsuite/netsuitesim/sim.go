@@ -25,6 +25,11 @@ import (
 type Behaviour string
 
 // The scripted behaviours. Normal ("") answers like a healthy account.
+// UnknownFault answers a good login with a fault the portal does not
+// know. DropConnection closes the connection of every SOAP and REST call
+// without answering; LookupDropped does the same to the data-center
+// lookup alone, as when rest.netsuite.com cannot be reached but the
+// account's own domain can.
 const (
 	Normal                  Behaviour = ""
 	FeatureDisabled         Behaviour = "feature_disabled"
@@ -38,6 +43,18 @@ const (
 	MalformedXML            Behaviour = "malformed_xml"
 	IntegrationDisabled     Behaviour = "integration_disabled"
 	TokenRevoked            Behaviour = "token_revoked"
+	UnknownFault            Behaviour = "unknown_fault"
+	DropConnection          Behaviour = "drop_connection"
+	LookupDropped           Behaviour = "lookup_dropped"
+)
+
+// UnknownFaultCode and UnknownFaultMessage are what the UnknownFault
+// behaviour answers. The code is made up, so that no fault the portal
+// learns to recognise can ever match it, and the message carries markup,
+// so that a test can see that it is shown as text.
+const (
+	UnknownFaultCode    = "SIM_UNRECOGNISED_FAULT"
+	UnknownFaultMessage = "Something new went wrong: <b>x</b> & <i>y</i>."
 )
 
 // Login Audit Trail Detail values. The first seven are NetSuite's own;
@@ -224,6 +241,18 @@ func (s *Simulator) useNonce(consumerKey, nonce, timestamp string) bool {
 	}
 	s.nonces[key] = now
 	return true
+}
+
+// drop closes the connection without answering, as a network failure
+// between the portal and NetSuite would. Where the connection cannot be
+// taken (HTTP/2, a recorder), the handler aborts, which also sends
+// nothing.
+func drop(w http.ResponseWriter) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	_ = conn.Close()
 }
 
 // maxRequestBody bounds what the simulator reads of a request.

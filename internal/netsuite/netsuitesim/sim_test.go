@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -115,6 +116,7 @@ func readSOAP(t *testing.T, w *httptest.ResponseRecorder) soapAnswer {
 				Code string `xml:"detail>invalidCredentialsFault>code"`
 				Perm string `xml:"detail>insufficientPermissionFault>code"`
 				Conc string `xml:"detail>exceededConcurrentRequestLimitFault>code"`
+				Odd  string `xml:"detail>simUnrecognisedFault>code"`
 			} `xml:"Fault"`
 			Time string `xml:"getServerTimeResponse>getServerTimeResult>serverTime"`
 		} `xml:"Body"`
@@ -124,7 +126,7 @@ func readSOAP(t *testing.T, w *httptest.ResponseRecorder) soapAnswer {
 	}
 	got := soapAnswer{Status: w.Code, ServerTime: env.Body.Time}
 	if f := env.Body.Fault; f != nil {
-		got.Code = f.Code + f.Perm + f.Conc
+		got.Code = f.Code + f.Perm + f.Conc + f.Odd
 	}
 	return got
 }
@@ -245,6 +247,12 @@ func TestSOAPLogin(t *testing.T) {
 			passport:  good,
 			wantCode:  "WS_CONCUR_SESSION_DISALLOWED",
 		},
+		{
+			name:      "unknown fault",
+			behaviour: UnknownFault,
+			passport:  good,
+			wantCode:  UnknownFaultCode,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -344,6 +352,102 @@ func TestSOAPMalformedXML(t *testing.T) {
 	var v any
 	if err := xml.Unmarshal(w.Body.Bytes(), &v); err == nil {
 		t.Errorf("malformed_xml answered well-formed XML:\n%s", w.Body)
+	}
+}
+
+// TestSOAPUnknownFault: the markup in the message travels as XML text,
+// so a client reads it back exactly as NetSuite wrote it.
+func TestSOAPUnknownFault(t *testing.T) {
+	s := newSim(t, Options{})
+	s.SetBehaviour(example.ID, UnknownFault)
+	w := httptest.NewRecorder()
+
+	s.Handler().ServeHTTP(w, soapRequest(soapBody(signedPassport(example,
+		"NONCE0000000000000004", simNow.Unix()))))
+
+	if strings.Contains(w.Body.String(), "<b>") {
+		t.Errorf("the message is not escaped in the XML:\n%s", w.Body)
+	}
+	var env struct {
+		Text    string `xml:"Body>Fault>faultstring"`
+		Message string `xml:"Body>Fault>detail>simUnrecognisedFault>message"`
+	}
+	if err := xml.Unmarshal(w.Body.Bytes(), &env); err != nil {
+		t.Fatalf("answer is not XML: %v\n%s", err, w.Body)
+	}
+	for _, got := range []string{env.Text, env.Message} {
+		if got != UnknownFaultMessage {
+			t.Errorf("message %q, want %q", got, UnknownFaultMessage)
+		}
+	}
+}
+
+// TestDroppedConnections sends real requests over TLS, as the harness
+// does, since only a real connection can be dropped: each behaviour closes
+// the connection of its own calls without a status line and leaves the
+// other calls alone.
+func TestDroppedConnections(t *testing.T) {
+	soap := func(srv *httptest.Server, n int) *http.Request {
+		p := signedPassport(example, fmt.Sprintf("DROP%016d", n), simNow.Unix())
+		r := soapRequest(soapBody(p))
+		r.URL, _ = url.Parse(srv.URL + "/services/NetSuitePort_2016_2")
+		r.RequestURI = ""
+		return r
+	}
+	rest := func(srv *httptest.Server, _ int) *http.Request {
+		r := restRequest(oauthHeader(example, exNonce, exTimestamp,
+			"HMAC-SHA256", exRESTSignature))
+		r.URL, _ = url.Parse(srv.URL + "/services/rest/system/v1/serverTime")
+		r.Host = "1234567-sb1.suitetalk.api.netsuite.com" // as signed
+		r.RequestURI = ""
+		return r
+	}
+	lookup := func(srv *httptest.Server, _ int) *http.Request {
+		r, _ := http.NewRequest(http.MethodGet,
+			srv.URL+"/rest/datacenterurls?account="+example.ID, nil)
+		return r
+	}
+	tests := []struct {
+		name      string
+		behaviour Behaviour
+		request   func(*httptest.Server, int) *http.Request
+		dropped   bool
+	}{
+		{name: "SOAP dropped", behaviour: DropConnection, request: soap, dropped: true},
+		{name: "REST dropped", behaviour: DropConnection, request: rest, dropped: true},
+		{name: "lookup kept", behaviour: DropConnection, request: lookup},
+		{name: "lookup dropped", behaviour: LookupDropped, request: lookup,
+			dropped: true},
+		{name: "SOAP kept", behaviour: LookupDropped, request: soap},
+		{name: "REST kept", behaviour: LookupDropped, request: rest},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newSim(t, Options{})
+			s.SetBehaviour(example.ID, tt.behaviour)
+			srv := httptest.NewTLSServer(s.Handler())
+			defer srv.Close()
+			// A fresh connection each time, so the transport never
+			// retries a request on its own.
+			tr := srv.Client().Transport.(*http.Transport).Clone()
+			tr.DisableKeepAlives = true
+			c := &http.Client{Transport: tr}
+
+			resp, err := c.Do(tt.request(srv, i))
+
+			if err == nil {
+				resp.Body.Close()
+			}
+			if dropped := err != nil; dropped != tt.dropped {
+				t.Errorf("dropped = %v (error %v), want %v", dropped, err, tt.dropped)
+			}
+			if err == nil && resp.StatusCode != http.StatusOK {
+				t.Errorf("status %d, want 200", resp.StatusCode)
+			}
+			if s.Requests() != 1 {
+				t.Errorf("Requests() = %d, want 1", s.Requests())
+			}
+		})
 	}
 }
 

@@ -151,6 +151,9 @@ func (s *Simulator) preAuth(w http.ResponseWriter, r *http.Request,
 		return false
 	case Slow:
 		return s.wait(r.Context(), s.opts.SlowDelay)
+	case DropConnection:
+		drop(w)
+		return false
 	case MalformedXML:
 		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
 		_, _ = io.WriteString(w, `<?xml version="1.0"?><soapenv:Envelope `+
@@ -211,6 +214,14 @@ func postAuthFault(b Behaviour) *fault {
 			kind:    "exceededConcurrentRequestLimitFault",
 			nsCode:  "WS_CONCUR_SESSION_DISALLOWED",
 			message: "Only one request may be made against a session at a time",
+		}
+	case UnknownFault:
+		return &fault{
+			status:  http.StatusInternalServerError,
+			code:    "soapenv:Server.userException",
+			kind:    "simUnrecognisedFault",
+			nsCode:  UnknownFaultCode,
+			message: UnknownFaultMessage,
 		}
 	}
 	return nil
