@@ -161,7 +161,11 @@ type ConnectView struct {
 	Action       string
 	RefreshURL   string
 	VerifyURL    string
-	Notices      []Notice
+	BackURL      string
+	// SecretsErasedBy is when the handed-over values leave the portal:
+	// empty once they are gone.
+	SecretsErasedBy string
+	Notices         []Notice
 }
 
 // MessageView is a full page with one message: errors, expired links.

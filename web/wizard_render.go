@@ -8,13 +8,14 @@ import (
 
 	"tbaportal/internal/netsuite"
 	"tbaportal/internal/onboarding"
+	"tbaportal/internal/secrets"
 	"tbaportal/internal/store"
 	"tbaportal/templates"
 )
 
 func (s *Server) renderStep(w http.ResponseWriter, r *http.Request, sub store.Submission, slug string, status int, form stepForm) error {
 	c := stepContents[slug]
-	masks, err := s.svc.Masks(r.Context(), sub.ID)
+	masks, err := s.savedMasks(r, sub, slug)
 	if err != nil {
 		return err
 	}
@@ -60,6 +61,15 @@ func (s *Server) renderStep(w http.ResponseWriter, r *http.Request, sub store.Su
 	}
 	s.render(w, r, status, templates.StepPage(v))
 	return nil
+}
+
+// savedMasks loads the masks of what a step has saved. Only the
+// credential steps show any, so the other steps skip the read.
+func (s *Server) savedMasks(r *http.Request, sub store.Submission, slug string) (map[string]secrets.Mask, error) {
+	if len(stepFields[slug]) == 0 {
+		return nil, nil
+	}
+	return s.svc.Masks(r.Context(), sub.ID)
 }
 
 func (s *Server) rolePermissions() []templates.Permission {
@@ -216,8 +226,13 @@ func (s *Server) renderConnect(w http.ResponseWriter, r *http.Request, sub store
 		Action:       "/wizard/connect",
 		RefreshURL:   "/wizard/connect",
 		VerifyURL:    "/wizard/verify",
+		BackURL:      "/wizard/verify",
 		InstanceName: sub.InstanceName,
 		InstanceID:   sub.InstanceID,
+	}
+	if s.svc.Config().SecretRetention > 0 && sub.PurgedAt.IsZero() &&
+		!sub.PurgeAfter.IsZero() {
+		v.SecretsErasedBy = sub.PurgeAfter.UTC().Format("2 January 2006, 15:04 UTC")
 	}
 	switch sub.Status {
 	case store.StatusVerified:
