@@ -51,7 +51,8 @@ type Options struct {
 	OrgSecret  secrets.Secret
 	ElementKey string // default DefaultElementKey
 	// HTTPClient nil: one with a 5 s connect and 30 s request timeout.
-	// Either way the client never follows a redirect.
+	// A client without a timeout gets the 30 s one. Either way the
+	// client never follows a redirect.
 	HTTPClient *http.Client
 	Logger     *slog.Logger // nil: discard
 }
@@ -92,13 +93,17 @@ func NewClient(o Options) *Client {
 
 // noRedirects returns a copy of hc (or a new client with timeouts) that
 // stops at the first redirect: following one would resend the secrets in
-// the Authorization header to wherever the redirect points.
+// the Authorization header to wherever the redirect points. A copy with
+// no timeout gets requestTimeout, so that no call is unbounded.
 func noRedirects(hc *http.Client) *http.Client {
 	var c http.Client
 	if hc != nil {
 		c = *hc
 	} else {
-		c = http.Client{Transport: newTransport(), Timeout: requestTimeout}
+		c = http.Client{Transport: newTransport()}
+	}
+	if c.Timeout <= 0 {
+		c.Timeout = requestTimeout
 	}
 	c.CheckRedirect = func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"tbaportal/internal/cloudelements/cloudelementssim"
 	"tbaportal/internal/secrets"
@@ -126,15 +127,28 @@ func TestNewClientDefaults(t *testing.T) {
 }
 
 func TestNewClientKeepsCallerClient(t *testing.T) {
-	hc := &http.Client{Timeout: 7}
-	c := NewClient(Options{HTTPClient: hc})
-	if c.http.Timeout != 7 {
-		t.Errorf("timeout = %v, want the caller's 7ns", c.http.Timeout)
+	tests := []struct {
+		name        string
+		timeout     time.Duration
+		wantTimeout time.Duration
+	}{
+		{name: "with a timeout", timeout: 7, wantTimeout: 7},
+		// A call with no bound could outlast the handoff's attempt.
+		{name: "without a timeout", timeout: 0, wantTimeout: requestTimeout},
 	}
-	if hc.CheckRedirect != nil {
-		t.Error("the caller's client was modified")
-	}
-	if c.http.CheckRedirect == nil {
-		t.Error("CheckRedirect is nil; redirects would be followed")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			hc := &http.Client{Timeout: tt.timeout}
+			c := NewClient(Options{HTTPClient: hc})
+			if c.http.Timeout != tt.wantTimeout {
+				t.Errorf("timeout = %v, want %v", c.http.Timeout, tt.wantTimeout)
+			}
+			if hc.CheckRedirect != nil || hc.Timeout != tt.timeout {
+				t.Error("the caller's client was modified")
+			}
+			if c.http.CheckRedirect == nil {
+				t.Error("CheckRedirect is nil; redirects would be followed")
+			}
+		})
 	}
 }

@@ -241,3 +241,95 @@ func assertShredded(t *testing.T, h *testharness.Harness, id string) {
 		t.Errorf("%d secret fields left after the purge, want 0", len(fields))
 	}
 }
+
+// waitFor polls cond every few milliseconds and fails the test if it is
+// still false after 10 s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("still waiting after 10 s for %s", what)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// runWorkers runs one handoff worker per name, as separate processes
+// would, until submission id leaves handing_off or has a second
+// instance, then stops them and waits until each has finished the job
+// it was working.
+func runWorkers(t *testing.T, h *testharness.Harness, id string, names ...string) {
+	t.Helper()
+	ctx, stop := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer stop()
+	for _, name := range names {
+		wg.Go(func() { h.Service.RunHandoffs(ctx, name, 10*time.Millisecond) })
+	}
+	waitFor(t, "the handoff to settle", func() bool {
+		return submission(t, h, id).Status != store.StatusHandingOff ||
+			len(instancesTagged(h, id)) > 1
+	})
+}
+
+// claimed reports whether id's handoff job is leased to a worker.
+func claimed(t *testing.T, h *testharness.Harness, id string) bool {
+	return handoffJob(t, h, id).LockedBy != ""
+}
+
+// hookClock is the wall clock with a hook that runs once, on the next
+// reading. The Service reads its clock after loading a submission and
+// before writing it, so an armed hook plays a concurrent request that
+// changes the submission in between.
+type hookClock struct {
+	mu   sync.Mutex
+	hook func()
+}
+
+// Now runs the armed hook, if any, and returns the time.
+func (c *hookClock) Now() time.Time {
+	c.mu.Lock()
+	hook := c.hook
+	c.hook = nil
+	c.mu.Unlock()
+	if hook != nil {
+		hook()
+	}
+	return time.Now()
+}
+
+// Arm makes the next reading run f first.
+func (c *hookClock) Arm(f func()) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.hook = f
+}
+
+// setStatus writes a submission's status behind the Service's back, as
+// another request would.
+func setStatus(t *testing.T, h *testharness.Harness, id string, st store.Status) {
+	t.Helper()
+	_, err := h.DB.SQL().ExecContext(context.Background(),
+		`UPDATE submissions SET status = ? WHERE id = ?`, st, id)
+	if err != nil {
+		t.Fatalf("set status: %v", err)
+	}
+}
+
+// auditActions counts the audit entries about id by action.
+func auditActions(t *testing.T, h *testharness.Harness, id string) map[string]int {
+	t.Helper()
+	entries, err := h.DB.AuditEntries(context.Background(), 0, 1000)
+	if err != nil {
+		t.Fatalf("load audit log: %v", err)
+	}
+	got := map[string]int{}
+	for _, e := range entries {
+		if e.SubmissionID == id {
+			got[e.Action]++
+		}
+	}
+	return got
+}

@@ -2,19 +2,23 @@ package onboarding_test
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"tbaportal/internal/audit"
 	"tbaportal/internal/cloudelements"
 	"tbaportal/internal/cloudelements/cloudelementssim"
 	"tbaportal/internal/netsuite/netsuitesim"
 	"tbaportal/internal/onboarding"
 	"tbaportal/internal/secrets"
 	"tbaportal/internal/store"
+	"tbaportal/internal/store/pgtest"
 	"tbaportal/internal/testharness"
 )
 
@@ -440,5 +444,309 @@ func TestConnectTwiceMakesOneJobAndOneInstance(t *testing.T) {
 	onlyInstance(t, h, id)
 	if j := handoffJob(t, h, id); j.Attempts != 1 {
 		t.Errorf("job attempts %d, want 1", j.Attempts)
+	}
+}
+
+// TestHandoffRenewsLeaseWhileCloudIsSlow has two workers poll for the
+// same job while every Cloud Elements call takes twice the lease. The
+// worker that claims it renews its lease, so the other does not claim
+// the job while it works: one instance, on either database.
+func TestHandoffRenewsLeaseWhileCloudIsSlow(t *testing.T) {
+	tests := []struct {
+		name  string
+		dbURL func(t *testing.T) string // "" for SQLite
+	}{
+		{name: "sqlite", dbURL: func(*testing.T) string { return "" }},
+		{name: "postgresql", dbURL: func(t *testing.T) string {
+			return pgtest.NewDatabase(t)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := testharness.New(t, testharness.Options{
+				DatabaseURL: tt.dbURL(t),
+				Config: func(c *onboarding.Config) {
+					c.HandoffLease = 200 * time.Millisecond
+				},
+			})
+			id := connected(t, h, "Acme Ltd")
+			h.Cloud.SetDelay(400 * time.Millisecond)
+
+			runWorkers(t, h, id, "worker-a", "worker-b")
+			assertConnectedOnce(t, h, id)
+		})
+	}
+}
+
+// assertConnectedOnce checks that id connected with one instance and
+// one connected event.
+func assertConnectedOnce(t *testing.T, h *testharness.Harness, id string) {
+	t.Helper()
+	if sub := submission(t, h, id); sub.Status != store.StatusConnected {
+		t.Fatalf("status %q, want connected", sub.Status)
+	}
+	if got := len(instancesTagged(h, id)); got != 1 {
+		t.Errorf("instances with the submission's tag = %d, want 1", got)
+	}
+	if n := countKind(events(t, h, id), "connected"); n != 1 {
+		t.Errorf("%d connected events, want 1", n)
+	}
+	// The job is normally claimed once. A machine too loaded to renew
+	// in time may lose the lease; that costs a claim, never an instance.
+	if j := handoffJob(t, h, id); j.State != store.JobDone {
+		t.Errorf("job state %q, want done", j.State)
+	} else if j.Attempts != 1 {
+		t.Logf("job claimed %d times: the lease was lost under load", j.Attempts)
+	}
+}
+
+// TestHandoffWorkerThatLostItsLeaseDoesNotCreate plays a worker whose
+// lease ran out while it waited on Cloud Elements (a pause, a slow
+// database), and a second worker, under the same name, that claimed the
+// job meanwhile. The first must notice before it creates anything.
+func TestHandoffWorkerThatLostItsLeaseDoesNotCreate(t *testing.T) {
+	clock := newTestClock()
+	h := newHarness(t, nil, clock.Now)
+	id := connected(t, h, "Acme Ltd")
+	h.Cloud.SetDelay(300 * time.Millisecond)
+
+	var wg sync.WaitGroup
+	wg.Go(func() { h.Service.HandoffOnce(context.Background(), "worker") })
+	waitFor(t, "the first claim", func() bool { return claimed(t, h, id) })
+	// The lease runs out by the store's clock; the renewal, a third of
+	// a two-minute lease away in real time, does not come in time.
+	clock.Advance(h.Service.Config().HandoffLease + time.Millisecond)
+	wg.Go(func() {
+		if !h.Service.HandoffOnce(context.Background(), "worker") {
+			t.Error("the expired job could not be claimed")
+		}
+	})
+	wg.Wait()
+
+	if sub := submission(t, h, id); sub.Status != store.StatusConnected {
+		t.Fatalf("status %q, want connected", sub.Status)
+	}
+	onlyInstance(t, h, id)
+	if j := handoffJob(t, h, id); j.Attempts != 2 || j.State != store.JobDone {
+		t.Errorf("job attempts %d state %q, want 2 and done", j.Attempts, j.State)
+	}
+	if n := countKind(events(t, h, id), "connected"); n != 1 {
+		t.Errorf("%d connected events, want 1", n)
+	}
+}
+
+// TestHandoffStopsWhenRenewalFindsJobTaken takes the job from a worker
+// in the middle of its first call. Its next renewal fails, which cuts
+// its calls off: it creates nothing and writes nothing over the new
+// holder's job.
+func TestHandoffStopsWhenRenewalFindsJobTaken(t *testing.T) {
+	h := newHarness(t, func(c *onboarding.Config) {
+		c.HandoffLease = 300 * time.Millisecond
+	}, nil)
+	id := connected(t, h, "Acme Ltd")
+	h.Cloud.SetDelay(2 * time.Second)
+
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		h.Service.HandoffOnce(context.Background(), "worker")
+	}()
+	waitFor(t, "the claim", func() bool { return claimed(t, h, id) })
+	_, err := h.DB.SQL().ExecContext(t.Context(), `UPDATE handoff_jobs
+		SET locked_by = 'other-worker', locked_until = ? WHERE submission_id = ?`,
+		time.Now().Add(time.Hour).UnixMilli(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-done:
+	case <-time.After(1500 * time.Millisecond):
+		t.Fatal("the worker kept working a job it no longer holds")
+	}
+
+	if n := len(h.Cloud.Instances()); n != 0 {
+		t.Errorf("simulator holds %d instances, want 0", n)
+	}
+	j := handoffJob(t, h, id)
+	if j.LockedBy != "other-worker" || j.State != store.JobPending ||
+		j.LastError != "" {
+		t.Errorf("job locked by %q state %q error %q; want the new holder's, untouched",
+			j.LockedBy, j.State, j.LastError)
+	}
+	if sub := submission(t, h, id); sub.Status != store.StatusHandingOff {
+		t.Errorf("status %q, want still handing_off", sub.Status)
+	}
+	if n := countKind(events(t, h, id), "handoff_retry"); n != 0 {
+		t.Errorf("%d retry events from the worker that lost the job, want 0", n)
+	}
+}
+
+// TestHandoffTakeoverAdoptsDeadWorkersInstance is a worker that died
+// after its create reached Cloud Elements: once its lease runs out the
+// next worker claims the job, finds the instance by its tag and adopts
+// it.
+func TestHandoffTakeoverAdoptsDeadWorkersInstance(t *testing.T) {
+	clock := newTestClock()
+	h := newHarness(t, nil, clock.Now)
+	id := connected(t, h, "Acme Ltd")
+	lease := h.Service.Config().HandoffLease
+	_, err := h.DB.ClaimHandoff(t.Context(), "dead", clock.Now(), lease)
+	if err != nil {
+		t.Fatal(err)
+	}
+	createTagged(t, h, id)
+
+	if h.Service.HandoffOnce(t.Context(), "live") {
+		t.Fatal("a job was claimed while the dead worker's lease ran")
+	}
+	clock.Advance(lease)
+	if !h.Service.HandoffOnce(t.Context(), "live") {
+		t.Fatal("the job was not claimed after the lease ran out")
+	}
+
+	if sub := submission(t, h, id); sub.Status != store.StatusConnected {
+		t.Fatalf("status %q, want connected", sub.Status)
+	}
+	onlyInstance(t, h, id)
+	assertAdopted(t, h, id)
+}
+
+// createTagged creates an instance carrying id's tag, as a worker's
+// create that reached Cloud Elements before the worker died.
+func createTagged(t *testing.T, h *testharness.Harness, id string) {
+	t.Helper()
+	c := cloudelements.NewClient(cloudelements.Options{
+		BaseURL: h.CEServer.URL, HTTPClient: h.CEServer.Client(),
+		UserSecret: secrets.New(cloudelementssim.DemoUserSecret),
+		OrgSecret:  secrets.New(cloudelementssim.DemoOrgSecret),
+	})
+	a := netsuitesim.DemoAccount()
+	_, err := c.CreateInstance(t.Context(), cloudelements.InstanceRequest{
+		Name: "NetSuite – Acme Ltd", AccountID: a.ID,
+		Tags:        []string{onboarding.SubmissionTag(id), "tbaportal"},
+		ConsumerKey: secrets.New(a.ConsumerKey), TokenID: secrets.New(a.TokenID),
+		ConsumerSecret: secrets.New(a.ConsumerSecret),
+		TokenSecret:    secrets.New(a.TokenSecret),
+	})
+	if err != nil {
+		t.Fatalf("create the dead worker's instance: %v", err)
+	}
+}
+
+// TestHandoffCutOffByShutdownIsTakenAgain stops a worker while its
+// create hangs after reaching Cloud Elements. The attempt ends at its
+// timeout instead of holding the job for ever, and the job is worked
+// again: the instance is adopted, not created twice.
+func TestHandoffCutOffByShutdownIsTakenAgain(t *testing.T) {
+	h := newHarness(t, func(c *onboarding.Config) {
+		c.HandoffLease = 200 * time.Millisecond
+		c.HandoffAttemptTimeout = 500 * time.Millisecond
+	}, nil)
+	id := connected(t, h, "Acme Ltd")
+	h.Cloud.FailNext(cloudelementssim.FaultCreateThenHang)
+
+	ctx, shutDown := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		h.Service.RunHandoffs(ctx, "old-process", 5*time.Millisecond)
+	}()
+	waitFor(t, "the create", func() bool { return len(h.Cloud.Instances()) == 1 })
+	shutDown()
+	select {
+	case <-stopped:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the worker still holds the job 5 s after shutdown began")
+	}
+	if j := handoffJob(t, h, id); j.State != store.JobPending {
+		t.Fatalf("job state %q after the cut-off, want pending", j.State)
+	}
+
+	if sub := settle(t, h, h.Service, id); sub.Status != store.StatusConnected {
+		t.Fatalf("status %q, want connected", sub.Status)
+	}
+	onlyInstance(t, h, id)
+	assertAdopted(t, h, id)
+}
+
+// TestDecisionsAuditOnlyWhatHappened checks that approve, reject and
+// retry are in the audit log when they changed the submission, and not
+// when another request moved it first and the decision was refused.
+func TestDecisionsAuditOnlyWhatHappened(t *testing.T) {
+	type decision func(*onboarding.Service, context.Context, string, string) error
+	tests := []struct {
+		name     string
+		failed   bool // start from handoff_failed, not awaiting_approval
+		decide   decision
+		action   string
+		movedTo  store.Status // set by a concurrent request; "" for none
+		wantErr  error
+		wantLogs int
+	}{
+		{name: "approve", decide: (*onboarding.Service).Approve,
+			action: audit.ActionApprove, wantLogs: 1},
+		{name: "reject", decide: (*onboarding.Service).Reject,
+			action: audit.ActionReject, wantLogs: 1},
+		{name: "retry", failed: true, decide: (*onboarding.Service).RetryHandoff,
+			action: audit.ActionRetryHandoff, wantLogs: 1},
+		{name: "approve after another admin rejected",
+			decide: (*onboarding.Service).Approve, action: audit.ActionApprove,
+			movedTo: store.StatusRejected, wantErr: onboarding.ErrWrongState},
+		{name: "reject after another admin approved",
+			decide: (*onboarding.Service).Reject, action: audit.ActionReject,
+			movedTo: store.StatusHandingOff, wantErr: onboarding.ErrWrongState},
+		{name: "retry after another admin retried", failed: true,
+			decide: (*onboarding.Service).RetryHandoff,
+			action: audit.ActionRetryHandoff, movedTo: store.StatusHandingOff,
+			wantErr: onboarding.ErrWrongState},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clock := &hookClock{}
+			h := newHarness(t, func(c *onboarding.Config) {
+				c.RequireApproval = !tt.failed
+			}, clock.Now)
+			id := decisionReady(t, h, tt.failed)
+			if tt.movedTo != "" {
+				clock.Arm(func() { setStatus(t, h, id, tt.movedTo) })
+			}
+
+			err := tt.decide(h.Service, t.Context(), id, "ops@example.com")
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("decision: %v, want %v", err, tt.wantErr)
+			}
+			if got := auditActions(t, h, id)[tt.action]; got != tt.wantLogs {
+				t.Errorf("%d %q audit entries, want %d", got, tt.action, tt.wantLogs)
+			}
+		})
+	}
+}
+
+// decisionReady returns a submission awaiting approval or, with failed,
+// one whose handoff failed.
+func decisionReady(t *testing.T, h *testharness.Harness, failed bool) string {
+	t.Helper()
+	if failed {
+		h.Cloud.FailNext(cloudelementssim.Fault400)
+	}
+	id := connected(t, h, "Acme Ltd")
+	h.RunHandoffs()
+	want := store.StatusAwaitingApproval
+	if failed {
+		want = store.StatusHandoffFailed
+	}
+	if sub := submission(t, h, id); sub.Status != want {
+		t.Fatalf("status %q, want %q", sub.Status, want)
+	}
+	return id
+}
+
+// assertAdopted checks that the connected event says the instance was
+// adopted, not created.
+func assertAdopted(t *testing.T, h *testharness.Harness, id string) {
+	t.Helper()
+	d := eventOf(t, events(t, h, id), "connected").Detail
+	if !strings.Contains(d, "adopted") {
+		t.Errorf("connected event %q does not say the instance was adopted", d)
 	}
 }

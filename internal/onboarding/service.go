@@ -57,10 +57,14 @@ type Config struct {
 	VerifyWindow         time.Duration
 	InstanceNameTemplate string
 	InstanceExtras       map[string]string
-	HandoffLease         time.Duration // how long a worker holds a job
-	HandoffMaxAttempts   int
-	HandoffBackoffBase   time.Duration
-	HandoffBackoffCap    time.Duration
+	HandoffLease         time.Duration // renewed every third while worked
+	// HandoffAttemptTimeout bounds one attempt's calls to Cloud
+	// Elements; the lease is no longer renewed after it, so a stuck
+	// worker cannot hold a job for ever.
+	HandoffAttemptTimeout time.Duration
+	HandoffMaxAttempts    int
+	HandoffBackoffBase    time.Duration
+	HandoffBackoffCap     time.Duration
 }
 
 // DefaultConfig returns the rules the portal starts with.
@@ -71,9 +75,11 @@ func DefaultConfig() Config {
 		VerifyWindow:         15 * time.Minute,
 		InstanceNameTemplate: "NetSuite – {{.Company}}",
 		HandoffLease:         2 * time.Minute,
-		HandoffMaxAttempts:   8,
-		HandoffBackoffBase:   2 * time.Second,
-		HandoffBackoffCap:    5 * time.Minute,
+		// A lookup and a create at the client's 30 s each, with room.
+		HandoffAttemptTimeout: 90 * time.Second,
+		HandoffMaxAttempts:    8,
+		HandoffBackoffBase:    2 * time.Second,
+		HandoffBackoffCap:     5 * time.Minute,
 	}
 }
 
@@ -124,6 +130,14 @@ func New(d Deps, cfg Config) *Service {
 	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	// A zero lease would let every worker claim a job at once.
+	def := DefaultConfig()
+	if s.cfg.HandoffLease <= 0 {
+		s.cfg.HandoffLease = def.HandoffLease
+	}
+	if s.cfg.HandoffAttemptTimeout <= 0 {
+		s.cfg.HandoffAttemptTimeout = def.HandoffAttemptTimeout
 	}
 	if s.log == nil {
 		s.log = slog.Default()
