@@ -54,8 +54,8 @@ func (db *DB) AdminByEmail(ctx context.Context, email string) (Admin, error) {
 
 // AdminByID finds an admin by ID.
 func (db *DB) AdminByID(ctx context.Context, id string) (Admin, error) {
-	row := db.sql.QueryRowContext(ctx, db.q(`SELECT `+adminColumns+`
-		FROM admins WHERE id = ?`), id)
+	row := db.queryRow(ctx, `SELECT `+adminColumns+`
+		FROM admins WHERE id = ?`, id)
 	return scanAdmin(row)
 }
 
@@ -113,8 +113,8 @@ func (db *DB) CreateAdminSession(ctx context.Context, s AdminSession) error {
 func (db *DB) AdminSession(ctx context.Context, idHash []byte) (AdminSession, error) {
 	var s AdminSession
 	var created, seen, expires, revoked int64
-	err := db.sql.QueryRowContext(ctx, db.q(`SELECT `+sessionColumns+`
-		FROM admin_sessions WHERE id_hash = ?`), idHash).Scan(&s.IDHash,
+	err := db.queryRow(ctx, `SELECT `+sessionColumns+`
+		FROM admin_sessions WHERE id_hash = ?`, idHash).Scan(&s.IDHash,
 		&s.AdminID, &s.Stage, &created, &seen, &expires, &revoked)
 	if err != nil {
 		return AdminSession{}, notFound(err)

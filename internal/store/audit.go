@@ -100,8 +100,8 @@ func (db *DB) AuditEntries(ctx context.Context, afterSeq int64, limit int) ([]Au
 
 // AuditForSubmission returns the audit entries about one submission.
 func (db *DB) AuditForSubmission(ctx context.Context, submissionID string) ([]AuditEntry, error) {
-	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT `+auditColumns+`
-		FROM audit_log WHERE submission_id = ? ORDER BY seq`), submissionID)
+	rows, err := db.query(ctx, `SELECT `+auditColumns+`
+		FROM audit_log WHERE submission_id = ? ORDER BY seq`, submissionID)
 	if err != nil {
 		return nil, err
 	}

@@ -37,7 +37,12 @@ type DB struct {
 	sql     *sql.DB
 	dialect Dialect
 	path    string // the SQLite file, for checkpoints; empty on PostgreSQL
+	stmts   statements
 }
+
+// ErrUnreachable marks a database that did not answer: it may come back,
+// so a caller may wait and try again.
+var ErrUnreachable = errors.New("no answer")
 
 // Open connects to the database that databaseURL names and runs the
 // embedded migrations. An empty databaseURL means the embedded default:
@@ -50,7 +55,8 @@ func Open(ctx context.Context, databaseURL, dataDir string) (*DB, error) {
 	}
 	if err := db.sql.PingContext(ctx); err != nil {
 		db.sql.Close()
-		return nil, fmt.Errorf("store: reach %s database: %w", db.dialect, err)
+		return nil, fmt.Errorf("store: reach %s database: %w: %w", db.dialect,
+			ErrUnreachable, err)
 	}
 	if err := db.migrate(ctx); err != nil {
 		db.sql.Close()
@@ -138,7 +144,9 @@ func (db *DB) migrate(ctx context.Context) error {
 func (db *DB) Dialect() Dialect { return db.dialect }
 
 // Close closes the database.
-func (db *DB) Close() error { return db.sql.Close() }
+func (db *DB) Close() error {
+	return errors.Join(db.closeStatements(), db.sql.Close())
+}
 
 // Ping reports whether the database answers.
 func (db *DB) Ping(ctx context.Context) error { return db.sql.PingContext(ctx) }

@@ -152,7 +152,7 @@ func (db *DB) FinishHandoff(ctx context.Context, s Submission, expect Status, wo
 // HandoffQueueDepth counts pending handoff jobs.
 func (db *DB) HandoffQueueDepth(ctx context.Context) (int, error) {
 	var n int
-	err := db.sql.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM handoff_jobs
-		WHERE state = ?`), JobPending).Scan(&n)
+	err := db.queryRow(ctx, `SELECT COUNT(*) FROM handoff_jobs
+		WHERE state = ?`, JobPending).Scan(&n)
 	return n, err
 }

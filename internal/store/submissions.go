@@ -66,16 +66,16 @@ func (db *DB) CreateSubmission(ctx context.Context, s Submission, ev Event) erro
 
 // Submission returns the submission with the given ID.
 func (db *DB) Submission(ctx context.Context, id string) (Submission, error) {
-	row := db.sql.QueryRowContext(ctx, db.q(`SELECT `+submissionColumns+`
-		FROM submissions WHERE id = ?`), id)
+	row := db.queryRow(ctx, `SELECT `+submissionColumns+`
+		FROM submissions WHERE id = ?`, id)
 	return scanSubmission(row)
 }
 
 // SubmissionByInvitation returns the submission whose invitation token
 // hashes to hash.
 func (db *DB) SubmissionByInvitation(ctx context.Context, hash []byte) (Submission, error) {
-	row := db.sql.QueryRowContext(ctx, db.q(`SELECT `+submissionColumns+`
-		FROM submissions WHERE invitation_hash = ?`), hash)
+	row := db.queryRow(ctx, `SELECT `+submissionColumns+`
+		FROM submissions WHERE invitation_hash = ?`, hash)
 	return scanSubmission(row)
 }
 
@@ -152,9 +152,9 @@ func (db *DB) SaveSecretFields(ctx context.Context, s Submission, expect Status,
 
 // SecretFields returns the sealed fields of a submission.
 func (db *DB) SecretFields(ctx context.Context, id string) ([]SecretField, error) {
-	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT submission_id, field,
+	rows, err := db.query(ctx, `SELECT submission_id, field,
 		sealed, last4, fingerprint, updated_at FROM secret_fields
-		WHERE submission_id = ? ORDER BY field`), id)
+		WHERE submission_id = ? ORDER BY field`, id)
 	if err != nil {
 		return nil, err
 	}

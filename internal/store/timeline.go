@@ -31,9 +31,9 @@ func (db *DB) AddEvents(ctx context.Context, events ...Event) error {
 
 // Events returns a submission's timeline, oldest first.
 func (db *DB) Events(ctx context.Context, submissionID string) ([]Event, error) {
-	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT id, submission_id, at,
+	rows, err := db.query(ctx, `SELECT id, submission_id, at,
 		actor, kind, detail FROM events WHERE submission_id = ?
-		ORDER BY id`), submissionID)
+		ORDER BY id`, submissionID)
 	if err != nil {
 		return nil, err
 	}
@@ -72,10 +72,10 @@ func (db *DB) RecordAttempt(ctx context.Context, s Submission, expect Status, a 
 
 // Attempts returns a submission's verification attempts, newest first.
 func (db *DB) Attempts(ctx context.Context, submissionID string) ([]Attempt, error) {
-	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT id, submission_id, at,
+	rows, err := db.query(ctx, `SELECT id, submission_id, at,
 		actor, outcome, code, message, skew_ms, rest_checked, rest_enabled,
 		duration_ms FROM verification_attempts WHERE submission_id = ?
-		ORDER BY id DESC`), submissionID)
+		ORDER BY id DESC`, submissionID)
 	if err != nil {
 		return nil, err
 	}
