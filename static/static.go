@@ -39,6 +39,7 @@ type Assets struct {
 // Load reads and hashes every embedded file.
 func Load() (*Assets, error) {
 	a := &Assets{urls: map[string]string{}, byPath: map[string]*asset{}}
+	var gz compressor
 	err := fs.WalkDir(files, ".", func(name string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -52,7 +53,7 @@ func Load() (*Assets, error) {
 		hashed := strings.TrimSuffix(name, ext) + "." +
 			hex.EncodeToString(sum[:6]) + ext
 		a.urls[name] = Prefix + hashed
-		a.byPath[hashed] = &asset{body: body, gzipped: compress(body),
+		a.byPath[hashed] = &asset{body: body, gzipped: gz.compress(body),
 			contentType: contentType(ext)}
 		return nil
 	})
@@ -92,15 +93,29 @@ func (a *Assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
 }
 
-func compress(b []byte) []byte {
-	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-	_, _ = zw.Write(b)
-	_ = zw.Close()
-	if buf.Len() >= len(b)*9/10 {
+// compressor gzips the files one after another with one writer. A
+// writer at BestCompression holds about a megabyte of state; one per file
+// made the heap larger at start than at any time after, and the process's
+// memory with it.
+type compressor struct {
+	buf bytes.Buffer
+	zw  *gzip.Writer
+}
+
+// compress returns b gzipped, or nil when compression does not pay.
+func (c *compressor) compress(b []byte) []byte {
+	c.buf.Reset()
+	if c.zw == nil {
+		c.zw, _ = gzip.NewWriterLevel(&c.buf, gzip.BestCompression)
+	} else {
+		c.zw.Reset(&c.buf)
+	}
+	_, _ = c.zw.Write(b)
+	_ = c.zw.Close()
+	if c.buf.Len() >= len(b)*9/10 {
 		return nil
 	}
-	return buf.Bytes()
+	return bytes.Clone(c.buf.Bytes())
 }
 
 func contentType(ext string) string {
