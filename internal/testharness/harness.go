@@ -41,6 +41,9 @@ type Options struct {
 	Web         func(*web.Options)       // adjust server options
 	Now         func() time.Time
 	NetSuite    netsuitesim.Options
+	// LogTo receives the portal's log lines instead of Logs, which keeps
+	// every line in memory: benchmarks send them to io.Discard.
+	LogTo io.Writer
 }
 
 // Harness is a running portal with its simulators.
@@ -88,7 +91,11 @@ func New(t testing.TB, o Options) *Harness {
 	if h.DataDir == "" {
 		h.DataDir = t.TempDir()
 	}
-	h.Log = slog.New(web.ContextHandler{Handler: slog.NewJSONHandler(h.Logs,
+	var logTo io.Writer = h.Logs
+	if o.LogTo != nil {
+		logTo = o.LogTo
+	}
+	h.Log = slog.New(web.ContextHandler{Handler: slog.NewJSONHandler(logTo,
 		&slog.HandlerOptions{Level: slog.LevelDebug})})
 
 	db, err := store.Open(ctx, o.DatabaseURL, h.DataDir)
@@ -142,7 +149,8 @@ func New(t testing.TB, o Options) *Harness {
 	h.Portal = httptest.NewUnstartedServer(nil)
 	h.Portal.StartTLS()
 	t.Cleanup(h.Portal.Close)
-	wo := web.Options{PublicURL: h.Portal.URL, SessionKeys: h.Keys.SessionKeys(), Now: o.Now,
+	wo := web.Options{PublicURL: h.Portal.URL, SessionKeys: h.Keys.SessionKeys(),
+		AdminKeys: h.Keys, Now: o.Now,
 		Readiness: func(ctx context.Context) error { return db.Ping(ctx) }}
 	if o.Web != nil {
 		o.Web(&wo)
