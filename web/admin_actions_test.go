@@ -169,7 +169,7 @@ func TestAdminActions(t *testing.T) {
 
 func hasAudit(t *testing.T, e *adminEnv, action, id, actor string) bool {
 	t.Helper()
-	entries, err := e.DB.AuditForSubmission(context.Background(), id)
+	entries, err := e.DB.AuditForSubmission(context.Background(), id, 1000)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -80,7 +80,7 @@ func (s *Server) detailView(r *http.Request, sub store.Submission) (templates.Ad
 	if v.Handoff, err = s.handoffView(r, sub.ID); err != nil {
 		return v, err
 	}
-	entries, err := s.db.AuditForSubmission(ctx, sub.ID)
+	entries, err := s.db.AuditForSubmission(ctx, sub.ID, detailAuditEntries)
 	if err != nil {
 		return v, err
 	}
@@ -93,6 +93,10 @@ func (s *Server) detailView(r *http.Request, sub store.Submission) (templates.Ad
 	}
 	return v, nil
 }
+
+// detailAuditEntries is how many of a submission's newest audit entries
+// its page shows; the Audit page and `portal audit verify` have them all.
+const detailAuditEntries = 100
 
 func (s *Server) summary(sub store.Submission) templates.SubmissionSummary {
 	step := sub.Step

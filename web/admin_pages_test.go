@@ -145,26 +145,6 @@ func TestAdminListFiltersAndPages(t *testing.T) {
 		all = append(all, inv.Submission.ID)
 		e.clock.Advance(time.Second)
 	}
-	if _, err := e.Service.CreateInvitation(ctx, "Zeta Industries",
-		"ap@zeta.example", 0, "test"); err != nil {
-		t.Fatal(err)
-	}
-	_, err := e.DB.SQL().Exec(`UPDATE submissions SET invitation_expires_at = 1000
-		WHERE id = ?`, all[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	// One submission in each later state, and one with an Account ID.
-	later := []store.Status{store.StatusInProgress, store.StatusVerified,
-		store.StatusVerificationFailed, store.StatusAwaitingApproval,
-		store.StatusHandingOff, store.StatusConnected, store.StatusHandoffFailed,
-		store.StatusPurged}
-	for i, st := range later {
-		if _, err := e.DB.SQL().Exec(`UPDATE submissions SET status = ?
-			WHERE id = ?`, string(st), all[10+i]); err != nil {
-			t.Fatal(err)
-		}
-	}
 	withAccount, err := e.DB.Submission(ctx, all[30])
 	if err != nil {
 		t.Fatal(err)
@@ -175,6 +155,27 @@ func TestAdminListFiltersAndPages(t *testing.T) {
 	}
 	if err := e.Service.SaveAccountID(ctx, withAccount, acct); err != nil {
 		t.Fatal(err)
+	}
+	e.clock.Advance(time.Second)
+	if _, err := e.Service.CreateInvitation(ctx, "Zeta Industries",
+		"ap@zeta.example", 0, "test"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.DB.SQL().Exec(`UPDATE submissions SET invitation_expires_at = 1000
+		WHERE id = ?`, all[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One submission in each later state.
+	later := []store.Status{store.StatusInProgress, store.StatusVerified,
+		store.StatusVerificationFailed, store.StatusAwaitingApproval,
+		store.StatusHandingOff, store.StatusConnected, store.StatusHandoffFailed,
+		store.StatusPurged}
+	for i, st := range later {
+		if _, err := e.DB.SQL().Exec(`UPDATE submissions SET status = ?
+			WHERE id = ?`, string(st), all[10+i]); err != nil {
+			t.Fatal(err)
+		}
 	}
 	b := e.signIn("ops@example.com")
 

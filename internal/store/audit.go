@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 )
 
 // AppendAudit adds one entry to the audit log. build receives the last
@@ -98,12 +99,17 @@ func (db *DB) AuditEntries(ctx context.Context, afterSeq int64, limit int) ([]Au
 	return scanAudit(rows)
 }
 
-// AuditForSubmission returns the audit entries about one submission.
-func (db *DB) AuditForSubmission(ctx context.Context, submissionID string) ([]AuditEntry, error) {
+// AuditForSubmission returns the newest limit audit entries about one
+// submission, oldest first. Every view of a submission adds an entry, so
+// without the limit its page would grow with every look at it.
+func (db *DB) AuditForSubmission(ctx context.Context, submissionID string, limit int) ([]AuditEntry, error) {
 	rows, err := db.query(ctx, `SELECT `+auditColumns+`
-		FROM audit_log WHERE submission_id = ? ORDER BY seq`, submissionID)
+		FROM audit_log WHERE submission_id = ? ORDER BY seq DESC LIMIT ?`,
+		submissionID, limit)
 	if err != nil {
 		return nil, err
 	}
-	return scanAudit(rows)
+	entries, err := scanAudit(rows)
+	slices.Reverse(entries)
+	return entries, err
 }

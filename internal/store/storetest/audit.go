@@ -58,12 +58,19 @@ func testAudit(t *testing.T, db *store.DB) {
 	if diff := cmp.Diff(want[1:3], page); diff != "" {
 		t.Errorf("AuditEntries(after 1, limit 2) (-want +got):\n%s", diff)
 	}
-	mine, err := db.AuditForSubmission(ctx, "sub-1")
+	mine, err := db.AuditForSubmission(ctx, "sub-1", 10)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff([]store.AuditEntry{want[0], want[2]}, mine); diff != "" {
 		t.Errorf("AuditForSubmission (-want +got):\n%s", diff)
+	}
+	newest, err := db.AuditForSubmission(ctx, "sub-1", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]store.AuditEntry{want[2]}, newest); diff != "" {
+		t.Errorf("AuditForSubmission(limit 1) (-want +got):\n%s", diff)
 	}
 }
 
