@@ -1,17 +1,23 @@
 package crashtest
 
 import (
+	"crypto/rand"
 	"database/sql"
+	"encoding/base64"
+	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	_ "modernc.org/sqlite" // the test opens the portal's database itself
 
 	"tbaportal/internal/netsuite/netsuitesim"
+	"tbaportal/internal/store/pgtest"
 )
 
 func TestVersionPrintsBuildVersion(t *testing.T) {
@@ -163,14 +169,94 @@ func TestAuditVerifyFindsTampering(t *testing.T) {
 	}
 }
 
-func TestServeWithUnreachableDatabaseExits(t *testing.T) {
+// TestServeWaitsForTheDatabase starts the portal while its PostgreSQL
+// does not answer: the process stays up, /healthz answers, /readyz and
+// the pages answer 503; once the database answers, the portal gets ready
+// without a restart.
+func TestServeWaitsForTheDatabase(t *testing.T) {
+	dbURL, err := url.Parse(pgtest.NewDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	realDB := dbURL.Host
+	dbURL.Host = freeAddr(t)
 	f := newFixture(t, netsuitesim.Options{})
-	f.extra = append(f.extra, "PORTAL_DATABASE_URL=postgres://postgres@127.0.0.1:1/x")
-	r := f.run("", "serve")
-	if r.code != 1 {
-		t.Errorf("exit %d, want 1", r.code)
+	f.extra = append(f.extra, "PORTAL_DATABASE_URL="+dbURL.String(),
+		"PORTAL_KMS_URL="+randomKMSURL())
+	p := f.startUntil("listening")
+
+	for path, want := range map[string]int{"/healthz": 200, "/readyz": 503,
+		"/wizard/welcome": 503} {
+		resp, err := p.client.Get(p.url(path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("GET %s while the database is away: %d, want %d",
+				path, resp.StatusCode, want)
+		}
+		if want == 503 && resp.Header.Get("Retry-After") == "" {
+			t.Errorf("GET %s: a 503 without Retry-After", path)
+		}
 	}
-	if !strings.Contains(r.stderr, "portal: store: reach postgres database") {
-		t.Errorf("stderr does not say the database is unreachable: %q", r.stderr)
+	forward(t, dbURL.Host, realDB)
+	eventually(t, 45*time.Second, "/readyz never answered 200", func() bool {
+		resp, err := p.client.Get(p.url("/readyz"))
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+}
+
+// freeAddr returns a loopback address nothing listens on (yet).
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
 	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// forward starts relaying TCP connections from addr to target: the
+// database "comes back" at the address the portal was given.
+func forward(t *testing.T, addr, target string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatalf("listen on %s again: %v", addr, err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			in, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			out, err := net.Dial("tcp", target)
+			if err != nil {
+				in.Close()
+				continue
+			}
+			go relay(in, out)
+			go relay(out, in)
+		}
+	}()
+}
+
+func relay(dst, src net.Conn) {
+	_, _ = io.Copy(dst, src)
+	dst.Close()
+	src.Close()
+}
+
+func randomKMSURL() string {
+	k := make([]byte, 32)
+	_, _ = rand.Read(k)
+	return "base64key://" + base64.URLEncoding.EncodeToString(k)
 }

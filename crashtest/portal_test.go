@@ -195,8 +195,13 @@ type portal struct {
 	client *http.Client  // trusts the data directory's certificate
 }
 
-// start runs `portal serve` and waits until it listens.
-func (f *fixture) start() *portal {
+// start runs `portal serve` and waits until it is ready.
+func (f *fixture) start() *portal { return f.startUntil("portal ready") }
+
+// startUntil runs `portal serve` and waits for the log line with message
+// msg and an address: "listening" comes before the database is open,
+// "portal ready" once everything is.
+func (f *fixture) startUntil(msg string) *portal {
 	f.t.Helper()
 	p := &portal{t: f.t, logs: &syncBuffer{}, done: make(chan struct{})}
 	p.cmd = exec.Command(portalBin, "serve")
@@ -209,7 +214,7 @@ func (f *fixture) start() *portal {
 		f.t.Fatal(err)
 	}
 	ready := make(chan string, 1)
-	go p.readLogs(stderr, ready)
+	go p.readLogs(stderr, msg, ready)
 	go func() { _ = p.cmd.Wait(); close(p.done) }()
 	f.t.Cleanup(p.kill)
 
@@ -225,8 +230,8 @@ func (f *fixture) start() *portal {
 }
 
 // readLogs copies the child's log lines and reports the address of the
-// "portal ready" line.
-func (p *portal) readLogs(r io.Reader, ready chan<- string) {
+// first line whose message is msg.
+func (p *portal) readLogs(r io.Reader, msg string, ready chan<- string) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
@@ -236,7 +241,7 @@ func (p *portal) readLogs(r io.Reader, ready chan<- string) {
 			Msg  string `json:"msg"`
 			Addr string `json:"addr"`
 		}
-		if json.Unmarshal(line, &rec) == nil && rec.Msg == "portal ready" {
+		if json.Unmarshal(line, &rec) == nil && rec.Msg == msg && rec.Addr != "" {
 			select {
 			case ready <- rec.Addr:
 			default:

@@ -17,6 +17,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"tbaportal/internal/config"
+	"tbaportal/internal/netsuite/netsuitesim"
 	"tbaportal/templates"
 )
 
@@ -59,18 +61,46 @@ func TestRunSimpleCommands(t *testing.T) {
 	}
 }
 
-func TestServeFailsWhenDatabaseUnreachable(t *testing.T) {
+func TestServeRefusesPostgresWithoutKMS(t *testing.T) {
 	env, _, _ := testEnv([]string{"serve"}, map[string]string{
 		"PORTAL_DATA_DIR":     t.TempDir(),
 		"PORTAL_ADDR":         "127.0.0.1:0",
 		"PORTAL_DATABASE_URL": "postgres://postgres@127.0.0.1:1/x",
 	})
 	err := Run(t.Context(), env)
-	if err == nil || !strings.Contains(err.Error(), "reach postgres database") {
-		t.Fatalf("Run = %v, want an unreachable-database error", err)
+	if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), "PORTAL_KMS_URL") {
+		t.Fatalf("Run = %v, want a usage error naming PORTAL_KMS_URL", err)
 	}
-	if errors.Is(err, ErrUsage) {
-		t.Error("an unreachable database is reported as a usage error")
+}
+
+// TestServeStopsWhileWaitingForTheDatabase: a portal whose database
+// never answers keeps waiting, and still stops cleanly when told to.
+func TestServeStopsWhileWaitingForTheDatabase(t *testing.T) {
+	env, _, errOut := testEnv([]string{"serve"}, map[string]string{
+		"PORTAL_DATA_DIR":     t.TempDir(),
+		"PORTAL_ADDR":         "127.0.0.1:0",
+		"PORTAL_DATABASE_URL": "postgres://postgres@127.0.0.1:1/x",
+		"PORTAL_KMS_URL":      "base64key://smGbjm71Nxd1Ig5FS0wj9SlbzAIrnolCz9bQQ6uAhl4=",
+	})
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- Run(ctx, env) }()
+	select {
+	case err := <-done:
+		t.Fatalf("Run returned %v while the database was away, want it to wait", err)
+	case <-time.After(1500 * time.Millisecond):
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Run = %v after its context ended, want nil", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run still waiting 10 s after its context ended")
+	}
+	if !strings.Contains(errOut.String(), "database unreachable") {
+		t.Errorf("nothing logged about the unreachable database:\n%s", errOut)
 	}
 }
 
@@ -99,7 +129,11 @@ func TestServeDemoStopsWhenContextEnds(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("serve not ready after 30 s")
 	}
-	c := clientTrusting(t, filepath.Join(dir, "tls-cert.pem"))
+	// The demo keeps its data apart from real data.
+	c := clientTrusting(t, filepath.Join(dir, "demo", "tls-cert.pem"))
+	if _, err := os.Stat(filepath.Join(dir, "portal.db")); !os.IsNotExist(err) {
+		t.Errorf("demo mode touched the real database: stat error %v", err)
+	}
 	resp, err := c.Get("https://" + addr + "/healthz")
 	if err != nil {
 		t.Fatal(err)
@@ -108,6 +142,15 @@ func TestServeDemoStopsWhenContextEnds(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK || string(body) != "ok\n" {
 		t.Errorf("healthz: %d %q, want 200 ok", resp.StatusCode, body)
+	}
+	resp, err = c.Get("https://" + addr + "/no-such-page")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), `class="demo-banner"`) {
+		t.Error("a demo page has no demo banner")
 	}
 
 	cancel()
@@ -122,6 +165,13 @@ func TestServeDemoStopsWhenContextEnds(t *testing.T) {
 	lines := strings.Split(strings.TrimRight(out.String(), "\n"), "\n")
 	if last := lines[len(lines)-1]; !strings.HasPrefix(last, "https://localhost:8443/invite/") {
 		t.Errorf("demo output does not end with the invitation URL: %q", last)
+	}
+	demo := netsuitesim.DemoAccount()
+	for _, v := range []string{demo.ID, demo.ConsumerKey, demo.ConsumerSecret,
+		demo.TokenID, demo.TokenSecret} {
+		if !strings.Contains(out.String(), v) {
+			t.Errorf("the demo does not print the value %s… to paste", v[:4])
+		}
 	}
 }
 
@@ -199,5 +249,75 @@ func TestParsePermissions(t *testing.T) {
 				t.Errorf("permissions (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestReadinessNeedsKeysAndDatabase: /readyz's check fails once the keys
+// are closed, and once the database is.
+func TestReadinessNeedsKeysAndDatabase(t *testing.T) {
+	cfg, err := config.Load(nil, func(k string) string {
+		if k == "PORTAL_DATA_DIR" {
+			return t.TempDir()
+		}
+		return ""
+	}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := newLogger(io.Discard, "text", "error")
+	db, keys, err := openStorage(t.Context(), cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ready := readiness(db, keys)
+	if err := ready(t.Context()); err != nil {
+		t.Fatalf("fresh storage not ready: %v", err)
+	}
+	keys.Close()
+	if err := ready(t.Context()); err == nil || !strings.Contains(err.Error(), "keys") {
+		t.Errorf("ready with closed keys = %v, want a keys error", err)
+	}
+	db2, keys2, err := openStorage(t.Context(), cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer keys2.Close()
+	db2.Close()
+	if err := readiness(db2, keys2)(t.Context()); err == nil ||
+		!strings.Contains(err.Error(), "database") {
+		t.Errorf("ready with a closed database = %v, want a database error", err)
+	}
+}
+
+// TestTextLogsResistInjection logs a value crafted to forge a second
+// line: the text format quotes it, so one call stays one line.
+func TestTextLogsResistInjection(t *testing.T) {
+	var out bytes.Buffer
+	log := newLogger(&out, "text", "info")
+	log.Info("request failed", "company", "Acme\nlevel=ERROR msg=\"forged\"")
+	if lines := strings.Count(strings.TrimRight(out.String(), "\n"), "\n"); lines != 0 {
+		t.Errorf("one log call wrote %d lines:\n%s", lines+1, out.String())
+	}
+	if !strings.Contains(out.String(), `company="Acme\nlevel=ERROR`) {
+		t.Errorf("the value is not quoted and escaped: %s", out.String())
+	}
+}
+
+// TestServerTimeoutsAllSet: a slow client must not hold a connection
+// open, so every server timeout is set.
+func TestServerTimeoutsAllSet(t *testing.T) {
+	s := newHTTPServer(http.NotFoundHandler(), tls.Certificate{}, newLogger(io.Discard, "text", "error"))
+	for name, d := range map[string]time.Duration{
+		"ReadHeaderTimeout": s.ReadHeaderTimeout, "ReadTimeout": s.ReadTimeout,
+		"WriteTimeout": s.WriteTimeout, "IdleTimeout": s.IdleTimeout,
+	} {
+		if d <= 0 {
+			t.Errorf("%s is not set", name)
+		}
+	}
+	if s.ReadHeaderTimeout > 10*time.Second || s.MaxHeaderBytes == 0 {
+		t.Errorf("ReadHeaderTimeout %s, MaxHeaderBytes %d: headers must arrive quickly and be bounded",
+			s.ReadHeaderTimeout, s.MaxHeaderBytes)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"tbaportal/internal/cloudelements/cloudelementssim"
@@ -81,6 +82,19 @@ func (d *demoEnvironment) listen(cert tls.Certificate, h http.Handler) (string, 
 	d.servers = append(d.servers, srv)
 	go func() { _ = srv.ServeTLS(ln, "", "") }()
 	return "https://" + ln.Addr().String(), nil
+}
+
+// demoStorage keeps the demo away from real submissions: simulated
+// handoffs would otherwise mark real ones connected and shred their
+// secrets. The demo uses the embedded defaults in a directory of its own.
+func demoStorage(cfg config.Config, log *slog.Logger) config.Config {
+	cfg.DataDir = filepath.Join(cfg.DataDir, "demo")
+	if cfg.DatabaseURL != "" || cfg.KMSURL != "" {
+		log.Warn("demo mode ignores PORTAL_DATABASE_URL and PORTAL_KMS_URL")
+	}
+	cfg.DatabaseURL, cfg.KMSURL = "", ""
+	log.Info("demo data lives apart from real data", "data_dir", cfg.DataDir)
+	return cfg
 }
 
 // configure points the portal at the simulators.

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -31,18 +32,40 @@ func serve(ctx context.Context, env Env, args []string) error {
 	}
 	log := newLogger(env.Stderr, cfg.LogFormat, cfg.LogLevel)
 	started := time.Now()
+	if cfg.Demo {
+		cfg = demoStorage(cfg, log)
+	}
 
-	db, keys, err := openStorage(ctx, cfg, log)
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
+	}
+	cert, err := loadCertificate(cfg, log)
 	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	// The listener answers from the start, so a load balancer sees a live
+	// process that is not ready while the database is still out of reach.
+	gate := &startGate{}
+	httpSrv := newHTTPServer(gate, cert, log)
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- httpSrv.ServeTLS(ln, "", "") }()
+	log.Info("listening", "addr", ln.Addr().String())
+
+	db, keys, err := openStorageWhenReachable(ctx, cfg, log)
+	if err != nil {
+		_ = httpSrv.Close()
+		if ctx.Err() != nil {
+			return nil // stopped while waiting: nothing was served
+		}
 		return err
 	}
 	defer db.Close()
 	defer keys.Close()
 
-	cert, err := loadCertificate(cfg, log)
-	if err != nil {
-		return err
-	}
 	var demo *demoEnvironment
 	if cfg.Demo {
 		if demo, err = startDemo(cert, log); err != nil {
@@ -58,14 +81,28 @@ func serve(ctx context.Context, env Env, args []string) error {
 	}
 	srv, err := buildServer(cfg, svc, db, keys, metrics, log)
 	if err != nil {
+		_ = httpSrv.Close()
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
-	}
+	gate.open(srv.Handler())
 	return run(ctx, env, cfg, runParts{svc: svc, db: db, keys: keys, srv: srv, ln: ln,
-		cert: cert, metrics: metrics, demo: demo, log: log, started: started})
+		http: httpSrv, serveErr: serveErr, metrics: metrics, demo: demo, log: log,
+		started: started})
+}
+
+// newHTTPServer sets every timeout: slow clients cannot hold connections.
+func newHTTPServer(h http.Handler, cert tls.Certificate, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler: h,
+		TLSConfig: &tls.Config{MinVersion: tls.VersionTLS12,
+			Certificates: []tls.Certificate{cert}},
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      40 * time.Second, // a verification may take 20 s
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    32 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
 }
 
 func buildService(cfg config.Config, db *store.DB, keys *secrets.Keyring, demo *demoEnvironment, log *slog.Logger) (*onboarding.Service, *web.Metrics, error) {
@@ -105,7 +142,11 @@ func buildService(cfg config.Config, db *store.DB, keys *secrets.Keyring, demo *
 		Logger: log, Metrics: metrics,
 	}
 	if cfg.WebhookURL != "" {
-		deps.Notifier = webhook.New(cfg.WebhookURL, cfg.WebhookSecret, log)
+		n, err := webhook.NewNotifier(cfg.WebhookURL, cfg.WebhookSecret, log)
+		if err != nil {
+			return nil, nil, fmt.Errorf("PORTAL_WEBHOOK_URL: %w", err)
+		}
+		deps.Notifier = n
 	}
 	svc = onboarding.New(deps, ocfg)
 	return svc, metrics, nil
@@ -122,21 +163,31 @@ func buildServer(cfg config.Config, svc *onboarding.Service, db *store.DB, keys 
 	}
 	o := web.Options{
 		PublicURL: cfg.PublicURL, Demo: cfg.Demo, TrustedProxies: proxies,
-		SessionKeys: keys.SessionKeys(), RolePermissions: perms,
-		Readiness: func(ctx context.Context) error {
-			if err := keys.Ready(); err != nil {
-				return err
-			}
-			ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-			defer cancel()
-			return db.Ping(ctx)
-		},
+		SessionKeys: keys.SessionKeys(), AdminKeys: keys, RolePermissions: perms,
+		PageRateLimit: cfg.PageRateLimit,
+		Readiness:     readiness(db, keys),
 	}
 	if cfg.OIDCIssuer != "" {
 		o.OIDC = &web.OIDCConfig{Issuer: cfg.OIDCIssuer, ClientID: cfg.OIDCClientID,
 			ClientSecret: cfg.OIDCClientSecret.Reveal(), AllowedDomain: cfg.OIDCAllowedDomain}
 	}
 	return web.New(svc, db, log, metrics, o), nil
+}
+
+// readiness reports whether the portal can serve: keys loaded, database
+// answering within two seconds.
+func readiness(db *store.DB, keys *secrets.Keyring) func(context.Context) error {
+	return func(ctx context.Context) error {
+		if err := keys.Ready(); err != nil {
+			return fmt.Errorf("keys: %w", err)
+		}
+		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		if err := db.Ping(ctx); err != nil {
+			return fmt.Errorf("database: %w", err)
+		}
+		return nil
+	}
 }
 
 // parsePermissions reads "Tab:Name:Level;…".
@@ -157,16 +208,17 @@ func parsePermissions(s string) ([]templates.Permission, error) {
 }
 
 type runParts struct {
-	svc     *onboarding.Service
-	db      *store.DB
-	keys    *secrets.Keyring
-	srv     *web.Server
-	ln      net.Listener
-	cert    tls.Certificate
-	metrics *web.Metrics
-	demo    *demoEnvironment
-	log     *slog.Logger
-	started time.Time
+	svc      *onboarding.Service
+	db       *store.DB
+	keys     *secrets.Keyring
+	srv      *web.Server
+	ln       net.Listener
+	http     *http.Server // already serving ln
+	serveErr <-chan error // what http's ServeTLS returned
+	metrics  *web.Metrics
+	demo     *demoEnvironment
+	log      *slog.Logger
+	started  time.Time
 }
 
 // run serves until ctx ends, then drains: the listener closes, requests in
@@ -174,30 +226,19 @@ type runParts struct {
 // shutdown timeout. A job cut off by the deadline is not lost: its lease
 // runs out and another worker (or the next start) takes it.
 func run(ctx context.Context, env Env, cfg config.Config, p runParts) error {
-	httpSrv := &http.Server{
-		Handler:           p.srv.Handler(),
-		TLSConfig:         &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{p.cert}},
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      40 * time.Second, // a verification may take 20 s
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    32 << 10,
-		ErrorLog:          slog.NewLogLogger(p.log.Handler(), slog.LevelWarn),
-	}
+	httpSrv := p.http
 	extra := startSideListeners(cfg, p)
 
 	workCtx, stopWork := context.WithCancel(context.Background())
 	var workers sync.WaitGroup
 	startWorkers(workCtx, &workers, cfg, p)
 
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- httpSrv.ServeTLS(p.ln, "", "") }()
 	announce(ctx, env, cfg, p)
 
 	var err error
 	select {
 	case <-ctx.Done():
-	case err = <-serveErr:
+	case err = <-p.serveErr:
 	}
 	p.log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
 	shutCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)

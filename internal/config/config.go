@@ -30,6 +30,7 @@ type Config struct {
 	LogFormat        string
 	MetricsAddr      string
 	TrustedProxies   string
+	PageRateLimit    int
 	ShutdownTimeout  time.Duration
 
 	KMSURL          string
@@ -88,6 +89,7 @@ func (c *Config) Settings() []Setting {
 		str(&c.LogFormat, "PORTAL_LOG_FORMAT", "log-format", "text", "text or json"),
 		str(&c.MetricsAddr, "PORTAL_METRICS_ADDR", "metrics-addr", "", "optional separate listener for /metrics (e.g. 127.0.0.1:9464)"),
 		str(&c.TrustedProxies, "PORTAL_TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated proxy addresses or CIDRs whose X-Forwarded-For is believed"),
+		integer(&c.PageRateLimit, "PORTAL_PAGE_RATE_LIMIT", "page-rate-limit", "120", "wizard page requests per minute per client IP"),
 		dur(&c.ShutdownTimeout, "PORTAL_SHUTDOWN_TIMEOUT", "shutdown-timeout", "25s", "how long a stop waits for requests and handoffs in flight"),
 		str(&c.KMSURL, "PORTAL_KMS_URL", "kms-url", "", "key-encryption key in a KMS: hashivault://, awskms://, gcpkms://, azurekeyvault:// or base64key://"),
 		dur(&c.SecretRetention, "PORTAL_SECRET_RETENTION", "secret-retention", "0s", "how long secrets are kept after a successful handoff"),
@@ -103,7 +105,7 @@ func (c *Config) Settings() []Setting {
 		str(&c.CloudElementsElementKey, "PORTAL_CLOUD_ELEMENTS_ELEMENT_KEY", "cloud-elements-element-key", "netsuiteerpv2", "element key of the instances"),
 		str(&c.InstanceNameTemplate, "PORTAL_INSTANCE_NAME_TEMPLATE", "instance-name-template", "NetSuite – {{.Company}}", "Go template of instance names ({{.Company}}, {{.SubmissionID}})"),
 		str(&c.InstanceConfig, "PORTAL_INSTANCE_CONFIG", "instance-config", "", "extra instance configuration, \"key=value,…\" (e.g. filter.response.nulls=true)"),
-		str(&c.WebhookURL, "PORTAL_WEBHOOK_URL", "webhook-url", "", "receives signed JSON events when a submission connects or fails"),
+		str(&c.WebhookURL, "PORTAL_WEBHOOK_URL", "webhook-url", "", "receives signed JSON events when a submission connects or fails (needs `PORTAL_WEBHOOK_SECRET`)"),
 		secret(&c.WebhookSecret, "PORTAL_WEBHOOK_SECRET", "webhook-secret", "HMAC-SHA256 key of webhook signatures"),
 		integer(&c.HandoffWorkers, "PORTAL_HANDOFF_WORKERS", "handoff-workers", "2", "handoff workers in this instance"),
 		dur(&c.HandoffLease, "PORTAL_HANDOFF_LEASE", "handoff-lease", "2m", "how long a worker holds a handoff job before another may take it"),
@@ -218,6 +220,15 @@ func (c Config) validate() error {
 	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
 		errs = append(errs, errors.New("set both PORTAL_TLS_CERT_FILE and PORTAL_TLS_KEY_FILE, or neither"))
 	}
+	if c.WebhookURL != "" && c.WebhookSecret.Reveal() == "" {
+		errs = append(errs, errors.New("PORTAL_WEBHOOK_URL needs PORTAL_WEBHOOK_SECRET: events are always signed"))
+	}
+	if isPostgres(c.DatabaseURL) && c.KMSURL == "" && !c.Demo {
+		// The embedded keyring file is per machine: instances sharing one
+		// database would each hold different keys, and none could open
+		// what another sealed.
+		errs = append(errs, errors.New("PostgreSQL needs PORTAL_KMS_URL: every instance must share the keys, and the embedded keyring file is per machine"))
+	}
 	switch c.LogFormat {
 	case "text", "json":
 	default:
@@ -229,6 +240,11 @@ func (c Config) validate() error {
 		errs = append(errs, fmt.Errorf("PORTAL_LOG_LEVEL: %q is not debug, info, warn or error", c.LogLevel))
 	}
 	return errors.Join(errs...)
+}
+
+func isPostgres(databaseURL string) bool {
+	return strings.HasPrefix(databaseURL, "postgres://") ||
+		strings.HasPrefix(databaseURL, "postgresql://")
 }
 
 // KeyValues parses "k=v,k=v" into a map.

@@ -24,6 +24,9 @@ func TestLoadDefaults(t *testing.T) {
 	if c.InvitationTTL != 336*time.Hour || c.SecretRetention != 0 || !c.NetSuiteCheckREST {
 		t.Errorf("defaults: ttl %v retention %v check REST %v", c.InvitationTTL, c.SecretRetention, c.NetSuiteCheckREST)
 	}
+	if c.PageRateLimit != 120 {
+		t.Errorf("defaults: page rate limit %d, want 120", c.PageRateLimit)
+	}
 }
 
 func TestFlagWinsOverEnvironment(t *testing.T) {
@@ -70,6 +73,11 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		{"missing secret file", map[string]string{"PORTAL_WEBHOOK_SECRET_FILE": "/nonexistent/x"}, nil, "PORTAL_WEBHOOK_SECRET_FILE"},
 		{"stray argument", nil, []string{"extra"}, "unexpected argument"},
 		{"worker count", map[string]string{"PORTAL_HANDOFF_WORKERS": "two"}, nil, "PORTAL_HANDOFF_WORKERS"},
+		{"page rate limit", map[string]string{"PORTAL_PAGE_RATE_LIMIT": "-5"}, nil, "PORTAL_PAGE_RATE_LIMIT"},
+		{"unsigned webhook", map[string]string{"PORTAL_WEBHOOK_URL": "https://ops.example/hook"},
+			nil, "PORTAL_WEBHOOK_SECRET"},
+		{"PostgreSQL with the keyring file", map[string]string{
+			"PORTAL_DATABASE_URL": "postgres://db.example/portal"}, nil, "PORTAL_KMS_URL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

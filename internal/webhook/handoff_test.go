@@ -41,7 +41,11 @@ func TestHandoffSendsSignedEventsWithoutSecrets(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			h := testharness.New(t, testharness.Options{})
 			rc := newReceiver(t)
-			svc := notifyingService(h, webhook.New(rc.srv.URL, secrets.New(key), h.Log))
+			n, err := webhook.NewNotifier(rc.srv.URL, secrets.New(key), h.Log)
+			if err != nil {
+				t.Fatal(err)
+			}
+			svc := notifyingService(h, n)
 			id := connectedSubmission(t, h)
 			if tt.fault != "" {
 				h.Cloud.FailNext(tt.fault)

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -26,6 +27,19 @@ const SignatureHeader = "X-Portal-Signature"
 // receiver can refuse replays of old events.
 const TimestampHeader = "X-Portal-Timestamp"
 
+// requestTimeout bounds one delivery, from connecting to reading the
+// answer.
+const requestTimeout = 10 * time.Second
+
+// Errors NewNotifier returns; the portal reports them at start.
+var (
+	// ErrNoSecret: events must be signed, so that a receiver can tell
+	// them from forgeries, and there is no key to sign them with.
+	ErrNoSecret = errors.New("webhook: a webhook URL needs a signing secret")
+	// ErrBadURL: the URL is not an absolute http or https URL.
+	ErrBadURL = errors.New("webhook: the URL is not an absolute http(s) URL")
+)
+
 // Notifier posts events to one URL.
 type Notifier struct {
 	url    string
@@ -34,15 +48,29 @@ type Notifier struct {
 	log    *slog.Logger
 }
 
-// New returns a Notifier. An empty key sends unsigned events, which the
-// README advises against.
-func New(url string, key secrets.Secret, log *slog.Logger) *Notifier {
-	return &Notifier{url: url, key: key, log: log, client: &http.Client{
-		Timeout: 10 * time.Second,
+// NewNotifier returns a Notifier that posts HMAC-SHA256-signed events to
+// rawURL. It refuses, with ErrNoSecret, to be built without a key, and
+// with ErrBadURL for a URL it could not post to. Its client follows no
+// redirect, which would send the event somewhere the operator did not
+// configure, and gives up on a delivery after 10 s.
+func NewNotifier(rawURL string, key secrets.Secret,
+	log *slog.Logger) (*Notifier, error) {
+	if key.IsZero() {
+		return nil, ErrNoSecret
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, ErrBadURL
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Notifier{url: rawURL, key: key, log: log, client: &http.Client{
+		Timeout: requestTimeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
 		},
-	}}
+	}}, nil
 }
 
 // Sign returns the signature of body at ts.
@@ -57,6 +85,11 @@ func Sign(key []byte, ts int64, body []byte) string {
 // Notify sends the event, retrying twice on failure. Failures are logged,
 // never returned: a webhook must not hold up the handoff.
 func (n *Notifier) Notify(ctx context.Context, e onboarding.Notification) {
+	if n.client == nil {
+		n.log.ErrorContext(ctx, "webhook event not sent: notifier not configured",
+			"submission_id", e.SubmissionID, "event", e.Event)
+		return
+	}
 	body, _ := json.Marshal(e)
 	const attempts = 3
 	for attempt := range attempts {
@@ -85,9 +118,7 @@ func (n *Notifier) post(ctx context.Context, body []byte) error {
 	ts := time.Now().Unix()
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(TimestampHeader, strconv.FormatInt(ts, 10))
-	if !n.key.IsZero() {
-		req.Header.Set(SignatureHeader, Sign([]byte(n.key.Reveal()), ts, body))
-	}
+	req.Header.Set(SignatureHeader, Sign([]byte(n.key.Reveal()), ts, body))
 	resp, err := n.client.Do(req)
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -92,6 +93,17 @@ func checkSigned(t *testing.T, key string, d delivery) {
 	}
 }
 
+// newNotifier builds a Notifier signing with key, or fails the test.
+func newNotifier(t *testing.T, url, key string) *webhook.Notifier {
+	t.Helper()
+	n, err := webhook.NewNotifier(url, secrets.New(key),
+		slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatalf("NewNotifier: %v", err)
+	}
+	return n
+}
+
 func TestSign(t *testing.T) {
 	base := webhook.Sign([]byte("key"), 1700000000, []byte(`{"a":1}`))
 	tests := []struct {
@@ -123,7 +135,7 @@ func TestSign(t *testing.T) {
 func TestNotifySignsEachAttemptAndRetries(t *testing.T) {
 	rc := newReceiver(t, http.StatusInternalServerError)
 	const key = "webhook-key-for-tests"
-	n := webhook.New(rc.srv.URL, secrets.New(key), slog.New(slog.DiscardHandler))
+	n := newNotifier(t, rc.srv.URL, key)
 
 	n.Notify(t.Context(), onboarding.Notification{Event: "submission.connected",
 		SubmissionID: "abc", Company: "Acme Ltd", At: time.Now()})
@@ -139,26 +151,41 @@ func TestNotifySignsEachAttemptAndRetries(t *testing.T) {
 
 func TestNotifyGivesUpAfterThreeAttempts(t *testing.T) {
 	rc := newReceiver(t, 500, 502, 503, 500, 500)
-	n := webhook.New(rc.srv.URL, secrets.New("k"), slog.New(slog.DiscardHandler))
+	n := newNotifier(t, rc.srv.URL, "k")
 	n.Notify(t.Context(), onboarding.Notification{Event: "submission.connected"})
 	if got := len(rc.deliveries()); got != 3 {
 		t.Errorf("%d deliveries, want 3", got)
 	}
 }
 
-func TestNotifyWithoutKeySendsUnsigned(t *testing.T) {
-	rc := newReceiver(t)
-	n := webhook.New(rc.srv.URL, secrets.Secret{}, slog.New(slog.DiscardHandler))
-	n.Notify(t.Context(), onboarding.Notification{Event: "submission.connected"})
-	got := rc.deliveries()
-	if len(got) != 1 {
-		t.Fatalf("%d deliveries, want 1", len(got))
+func TestNewNotifierRefusesWhatItCannotSend(t *testing.T) {
+	tests := []struct {
+		name    string
+		url     string
+		key     secrets.Secret
+		wantErr error
+	}{
+		{name: "signed", url: "https://hooks.example.com/portal",
+			key: secrets.New("k")},
+		{name: "no secret", url: "https://hooks.example.com/portal",
+			wantErr: webhook.ErrNoSecret},
+		{name: "empty secret", url: "https://hooks.example.com/portal",
+			key: secrets.New(""), wantErr: webhook.ErrNoSecret},
+		{name: "relative URL", url: "/portal", key: secrets.New("k"),
+			wantErr: webhook.ErrBadURL},
+		{name: "other scheme", url: "ftp://hooks.example.com/portal",
+			key: secrets.New("k"), wantErr: webhook.ErrBadURL},
 	}
-	if s := got[0].header.Get(webhook.SignatureHeader); s != "" {
-		t.Errorf("unsigned event carries signature %q", s)
-	}
-	if got[0].header.Get(webhook.TimestampHeader) == "" {
-		t.Error("no timestamp header")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n, err := webhook.NewNotifier(tt.url, tt.key, nil)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("NewNotifier: %v, want %v", err, tt.wantErr)
+			}
+			if (n == nil) != (tt.wantErr != nil) {
+				t.Errorf("notifier %v with error %v", n, err)
+			}
+		})
 	}
 }
 
@@ -168,7 +195,7 @@ func TestNotifyFollowsNoRedirect(t *testing.T) {
 		http.Redirect(w, r, target.srv.URL, http.StatusTemporaryRedirect)
 	}))
 	t.Cleanup(redirector.Close)
-	n := webhook.New(redirector.URL, secrets.New("k"), slog.New(slog.DiscardHandler))
+	n := newNotifier(t, redirector.URL, "k")
 
 	// The redirect counts as a failure; the context ends the retries.
 	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
