@@ -69,10 +69,10 @@ type OIDCConfig struct {
 
 func (s *Server) adminRoutes(r chi.Router) {
 	r.Use(noStore)
-	perIP := httprate.Limit(signInPerIP, time.Minute,
-		httprate.WithKeyFuncs(func(r *http.Request) (string, error) {
+	perIP := httprate.LimitBy(signInPerIP, time.Minute,
+		func(r *http.Request) (string, error) {
 			return "admin-sign-in:" + clientIP(r), nil
-		}), httprate.WithLimitHandler(s.tooManyRequests))
+		}, httprate.WithLimitHandler(s.tooManyRequests))
 
 	// Signing in and out
 	r.Get("/", s.handle(s.serveAdminHome))

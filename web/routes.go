@@ -31,7 +31,7 @@ func (s *Server) Handler() http.Handler {
 	r.Get("/", s.handle(s.serveHome))
 
 	// The customer's wizard
-	perIP := httprate.Limit(s.opts.PageRateLimit, time.Minute, httprate.WithKeyFuncs(keyByClientIP),
+	perIP := httprate.LimitBy(s.opts.PageRateLimit, time.Minute, keyByClientIP,
 		httprate.WithLimitHandler(s.tooManyRequests))
 	r.Group(func(r chi.Router) {
 		r.Use(perIP, noStore)
@@ -59,10 +59,10 @@ func (s *Server) tooManyRequests(w http.ResponseWriter, r *http.Request) {
 // verifications for one submission; the durable per-submission limit,
 // shared by all instances, lives in the onboarding service.
 func (s *Server) verifyRateLimit() func(http.Handler) http.Handler {
-	return httprate.Limit(20, 15*time.Minute,
-		httprate.WithKeyFuncs(func(r *http.Request) (string, error) {
+	return httprate.LimitBy(20, 15*time.Minute,
+		func(r *http.Request) (string, error) {
 			return "verify:" + s.wizardSubmissionID(r), nil
-		}), httprate.WithLimitHandler(s.tooManyRequests))
+		}, httprate.WithLimitHandler(s.tooManyRequests))
 }
 
 func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) {
