@@ -3,6 +3,7 @@ package web_test
 import (
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -56,5 +57,25 @@ func FuzzWizardForm(f *testing.F) {
 		if r.StatusCode != http.StatusSeeOther && !strings.Contains(r.Body, "NetSuite connection") {
 			t.Fatalf("POST %s %q: status %d without the portal's page", path, body, r.StatusCode)
 		}
+		for _, v := range postedCredentials(body) {
+			if strings.Contains(r.Body, v) {
+				t.Fatalf("POST %s %q: the page repeats a posted credential", path, body)
+			}
+		}
 	})
+}
+
+// postedCredentials lists the credential values of a form body long
+// enough that finding one in a page means the page repeats it.
+func postedCredentials(body string) []string {
+	form, _ := url.ParseQuery(body)
+	var out []string
+	for _, name := range []string{"consumer_key", "consumer_secret", "token_id", "token_secret"} {
+		for _, v := range form[name] {
+			if v = strings.Trim(v, " \t\r\n\"'"); len(v) >= 16 {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
 }
