@@ -47,14 +47,19 @@ func (s *Service) Verify(ctx context.Context, id, actor string) (Verification, e
 }
 
 func (s *Service) checkAttemptLimit(ctx context.Context, id string) error {
+	if s.cfg.VerifyLimit <= 0 {
+		return nil
+	}
 	now := s.clock()
-	times, err := s.db.AttemptTimesSince(ctx, id, now.Add(-s.cfg.VerifyWindow))
+	times, err := s.db.AttemptTimesSince(ctx, id, now.Add(-s.cfg.VerifyWindow),
+		s.cfg.VerifyLimit)
 	if err != nil {
 		return err
 	}
-	if s.cfg.VerifyLimit > 0 && len(times) >= s.cfg.VerifyLimit {
-		oldest := times[len(times)-s.cfg.VerifyLimit]
-		return &TooManyAttemptsError{RetryAt: oldest.Add(s.cfg.VerifyWindow)}
+	if len(times) >= s.cfg.VerifyLimit {
+		// The oldest of the newest VerifyLimit attempts leaves the window
+		// first; then one more attempt is allowed.
+		return &TooManyAttemptsError{RetryAt: times[0].Add(s.cfg.VerifyWindow)}
 	}
 	return nil
 }

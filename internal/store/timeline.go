@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -99,12 +100,14 @@ func (db *DB) Attempts(ctx context.Context, submissionID string) ([]Attempt, err
 	return out, rows.Err()
 }
 
-// AttemptTimesSince returns when a submission's attempts since a moment
-// were made, oldest first, for the per-submission verification limit.
-func (db *DB) AttemptTimesSince(ctx context.Context, submissionID string, since time.Time) ([]time.Time, error) {
-	rows, err := db.sql.QueryContext(ctx, db.q(`SELECT at
-		FROM verification_attempts WHERE submission_id = ? AND at > ?
-		ORDER BY at`), submissionID, ms(since))
+// AttemptTimesSince returns when the newest (at most limit) of a
+// submission's attempts since a moment were made, oldest first, for the
+// per-submission verification limit: it needs no more than limit rows,
+// however many attempts there were.
+func (db *DB) AttemptTimesSince(ctx context.Context, submissionID string, since time.Time, limit int) ([]time.Time, error) {
+	rows, err := db.query(ctx, `SELECT at FROM verification_attempts
+		WHERE submission_id = ? AND at > ? ORDER BY at DESC LIMIT ?`,
+		submissionID, ms(since), limit)
 	if err != nil {
 		return nil, err
 	}
@@ -117,5 +120,6 @@ func (db *DB) AttemptTimesSince(ctx context.Context, submissionID string, since 
 		}
 		out = append(out, fromMS(at))
 	}
+	slices.Reverse(out)
 	return out, rows.Err()
 }

@@ -82,15 +82,17 @@ func testAttempts(t *testing.T, db *store.DB) {
 	tests := []struct {
 		name  string
 		since time.Time
+		limit int
 		want  []time.Time
 	}{
-		{"all", base, []time.Time{at(time.Minute), at(3 * time.Minute)}},
-		{"since is exclusive", at(time.Minute), []time.Time{at(3 * time.Minute)}},
-		{"none", at(time.Hour), nil},
+		{"all", base, 10, []time.Time{at(time.Minute), at(3 * time.Minute)}},
+		{"since is exclusive", at(time.Minute), 10, []time.Time{at(3 * time.Minute)}},
+		{"only the newest", base, 1, []time.Time{at(3 * time.Minute)}},
+		{"none", at(time.Hour), 10, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := db.AttemptTimesSince(t.Context(), s.ID, tt.since)
+			got, err := db.AttemptTimesSince(t.Context(), s.ID, tt.since, tt.limit)
 			if err != nil {
 				t.Fatal(err)
 			}
