@@ -24,12 +24,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"tbaportal/internal/cloudelements/cloudelementssim"
 	"tbaportal/internal/netsuite/netsuitesim"
+	"tbaportal/internal/testharness"
 )
 
 // testVersion is stamped into the binary, so `portal version` can be
@@ -190,7 +190,7 @@ type portal struct {
 	t      *testing.T
 	cmd    *exec.Cmd
 	addr   string
-	logs   *syncBuffer
+	logs   *testharness.SafeBuffer
 	done   chan struct{} // closed once the process has exited
 	client *http.Client  // trusts the data directory's certificate
 }
@@ -203,7 +203,7 @@ func (f *fixture) start() *portal { return f.startUntil("portal ready") }
 // "portal ready" once everything is.
 func (f *fixture) startUntil(msg string) *portal {
 	f.t.Helper()
-	p := &portal{t: f.t, logs: &syncBuffer{}, done: make(chan struct{})}
+	p := &portal{t: f.t, logs: &testharness.SafeBuffer{}, done: make(chan struct{})}
 	p.cmd = exec.Command(portalBin, "serve")
 	p.cmd.Env = f.environ()
 	stderr, err := p.cmd.StderrPipe()
@@ -290,26 +290,6 @@ func trustingClient(t *testing.T, certFile string) *http.Client {
 		Transport: &http.Transport{TLSClientConfig: &tls.Config{
 			RootCAs: pool, MinVersion: tls.VersionTLS12}},
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for one writer and many readers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-// Write appends p.
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// String returns everything written so far.
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // browser is a customer's browser: a cookie jar, no redirects followed,

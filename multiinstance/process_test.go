@@ -19,10 +19,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"tbaportal/internal/testharness"
 )
 
 // buildPortal compiles the real portal binary into a temporary directory.
@@ -121,30 +122,11 @@ func newKMSURL() string {
 	return "base64key://" + base64.URLEncoding.EncodeToString(k)
 }
 
-// lockedBuffer collects a child's output; the child writes while the
-// test reads.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // instance is one running portal process.
 type instance struct {
 	name   string
 	url    string
-	output *lockedBuffer
+	output *testharness.SafeBuffer
 	exited chan struct{}
 	cmd    *exec.Cmd
 }
@@ -156,7 +138,7 @@ func startPortal(t *testing.T, bin, name string, env []string) *instance {
 	t.Helper()
 	addr := freeAddr(t)
 	in := &instance{name: name, url: "https://" + addr,
-		output: &lockedBuffer{}, exited: make(chan struct{})}
+		output: &testharness.SafeBuffer{}, exited: make(chan struct{})}
 	in.cmd = exec.Command(bin, "serve")
 	in.cmd.Env = append(env, "PORTAL_ADDR="+addr, "PORTAL_PUBLIC_URL="+in.url,
 		"PORTAL_DATA_DIR="+t.TempDir())

@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -25,32 +24,12 @@ type browserT = testharness.Browser
 
 const adminPassword = "a long admin passphrase"
 
-// testClock is the harness's clock: it stands still unless a test moves
-// it, so session timeouts and TOTP time steps are under the test's
-// control.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // adminEnv is a harness with admins, their second-factor secrets, and a
 // clock.
 type adminEnv struct {
 	*testharness.Harness
 	t       testing.TB
-	clock   *testClock
+	clock   *clock
 	secrets map[string]string // email → base32 TOTP secret, once enrolled
 }
 
@@ -65,7 +44,7 @@ func withApproval(o *testharness.Options) {
 // can set the client IP with X-Forwarded-For.
 func newAdminEnv(t testing.TB, opts ...envOption) *adminEnv {
 	t.Helper()
-	clock := &testClock{t: time.Now().UTC().Truncate(time.Second)}
+	clock := newClock(time.Now().UTC().Truncate(time.Second))
 	o := testharness.Options{Now: clock.Now, Web: func(wo *web.Options) {
 		wo.TrustedProxies = web.TrustedProxies{netip.MustParsePrefix("127.0.0.1/32")}
 	}}

@@ -34,7 +34,9 @@ func newHarness(t *testing.T, o testharness.Options) *testharness.Harness {
 	return testharness.New(t, o)
 }
 
-// clock is a settable time source, for invitation expiry and purges.
+// clock is a settable time source: it stands still unless a test moves
+// it, so invitation expiry, purges, session timeouts and TOTP time steps
+// are under the test's control.
 type clock struct {
 	mu sync.Mutex
 	t  time.Time
