@@ -47,6 +47,9 @@ func (s *Service) Connect(ctx context.Context, id string) error {
 		sub.Status = store.StatusHandingOff
 		err = s.db.StartHandoff(ctx, sub, expect, now, event(sub.ID,
 			"customer", "handoff_scheduled", "handoff to Cloud Elements scheduled", now))
+		if err == nil {
+			s.jobs.broadcast()
+		}
 	}
 	if errors.Is(err, store.ErrConflict) {
 		return nil // another request moved it on first
@@ -80,6 +83,9 @@ func (s *Service) decide(ctx context.Context, id, actor string, approve bool) er
 		sub.Status = store.StatusHandingOff
 		err = s.db.StartHandoff(ctx, sub, store.StatusAwaitingApproval, now,
 			event(sub.ID, actor, "approved", "approved; handoff scheduled", now))
+		if err == nil {
+			s.jobs.broadcast()
+		}
 	} else {
 		sub.Status = store.StatusRejected
 		err = s.db.UpdateSubmission(ctx, sub, store.StatusAwaitingApproval,
@@ -123,17 +129,22 @@ func (s *Service) RetryHandoff(ctx context.Context, id, actor string) error {
 	sub.LastActivityAt = now
 	err = s.db.StartHandoff(ctx, sub, store.StatusHandoffFailed, now,
 		event(sub.ID, actor, "handoff_retried", "handoff scheduled again", now))
+	if err == nil {
+		s.jobs.broadcast()
+	}
 	return s.recordDecision(ctx, actor, audit.ActionRetryHandoff, sub.ID, err)
 }
 
 // RunHandoffs works handoff jobs until ctx ends. Each pass claims due jobs
-// until none is left, then waits poll. A job in progress when ctx ends is
+// until none is left, then waits poll, or less when this process
+// schedules a job in the meantime. A job in progress when ctx ends is
 // finished first, bounded by HandoffAttemptTimeout. If the process exits
 // before that, nothing is lost: the lease stops being renewed with the
 // process, runs out, and the job is claimed again; the next worker finds
 // any instance the cut-off attempt created by its tag and adopts it.
 func (s *Service) RunHandoffs(ctx context.Context, worker string, poll time.Duration) {
 	for {
+		scheduled := s.jobs.wait()
 		for s.HandoffOnce(context.WithoutCancel(ctx), worker) {
 			if ctx.Err() != nil {
 				return
@@ -142,6 +153,7 @@ func (s *Service) RunHandoffs(ctx context.Context, worker string, poll time.Dura
 		select {
 		case <-ctx.Done():
 			return
+		case <-scheduled:
 		case <-time.After(poll):
 		}
 	}

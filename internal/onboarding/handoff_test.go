@@ -750,3 +750,31 @@ func assertAdopted(t *testing.T, h *testharness.Harness, id string) {
 		t.Errorf("connected event %q does not say the instance was adopted", d)
 	}
 }
+
+// TestConnectWakesAnIdleWorker checks that a Connect does not wait out
+// the worker's poll interval: with an hour between polls, the second
+// submission is still handed off at once, because scheduling its job
+// wakes the idle worker.
+func TestConnectWakesAnIdleWorker(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	first := connected(t, h, "Acme Ltd")
+	second, _ := verifiedSubmission(t, h, "Globex Corp", netsuitesim.DemoAccount())
+
+	ctx, stop := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		h.Service.RunHandoffs(ctx, "idle-worker", time.Hour)
+	}()
+	t.Cleanup(func() { stop(); <-stopped })
+
+	waitFor(t, "the first handoff", func() bool {
+		return submission(t, h, first).Status == store.StatusConnected
+	})
+	if err := h.Service.Connect(context.Background(), second); err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	waitFor(t, "the second handoff without a poll", func() bool {
+		return submission(t, h, second).Status == store.StatusConnected
+	})
+}

@@ -95,6 +95,7 @@ type Service struct {
 	cfg      Config
 	now      func() time.Time
 	metrics  Metrics
+	jobs     jobSignal
 }
 
 // Metrics receives outcome counts; nil-safe through noMetrics.
