@@ -15,6 +15,7 @@ import (
 
 	"tbaportal/internal/admins"
 	"tbaportal/internal/onboarding"
+	"tbaportal/internal/testclock"
 	"tbaportal/internal/testharness"
 	"tbaportal/web"
 )
@@ -29,7 +30,7 @@ const adminPassword = "a long admin passphrase"
 type adminEnv struct {
 	*testharness.Harness
 	t       testing.TB
-	clock   *clock
+	clock   *testclock.Clock
 	secrets map[string]string // email → base32 TOTP secret, once enrolled
 }
 
@@ -44,7 +45,7 @@ func withApproval(o *testharness.Options) {
 // can set the client IP with X-Forwarded-For.
 func newAdminEnv(t testing.TB, opts ...envOption) *adminEnv {
 	t.Helper()
-	clock := newClock(time.Now().UTC().Truncate(time.Second))
+	clock := testclock.New(time.Now().UTC().Truncate(time.Second))
 	o := testharness.Options{Now: clock.Now, Web: func(wo *web.Options) {
 		wo.TrustedProxies = web.TrustedProxies{netip.MustParsePrefix("127.0.0.1/32")}
 	}}

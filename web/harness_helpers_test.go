@@ -10,7 +10,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/PuerkitoBio/goquery"
 
@@ -32,28 +31,6 @@ func newHarness(t *testing.T, o testharness.Options) *testharness.Harness {
 		}
 	}
 	return testharness.New(t, o)
-}
-
-// clock is a settable time source: it stands still unless a test moves
-// it, so invitation expiry, purges, session timeouts and TOTP time steps
-// are under the test's control.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock(t time.Time) *clock { return &clock{t: t} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
 }
 
 // randomHex returns 64 lower-case hexadecimal characters, the shape of

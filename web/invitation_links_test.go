@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"tbaportal/internal/testclock"
 	"tbaportal/internal/testharness"
 	"tbaportal/web"
 )
@@ -13,7 +14,7 @@ import (
 // TestDeadInvitationLinks opens links that no longer (or never did) admit
 // anyone: each gets a page in the portal's look with 404 or 410.
 func TestDeadInvitationLinks(t *testing.T) {
-	clk := newClock(time.Now())
+	clk := testclock.New(time.Now())
 	h := newHarness(t, testharness.Options{Now: clk.Now})
 
 	_, expiredLink := h.Invite("Expired Ltd")

@@ -4,41 +4,19 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
 	"tbaportal/internal/audit"
 	"tbaportal/internal/secrets"
 	"tbaportal/internal/store"
+	"tbaportal/internal/testclock"
 )
-
-// testClock is a settable clock shared by the code under test.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *testClock {
-	return &testClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 type fixture struct {
 	db    *store.DB
 	keys  *secrets.Keyring
-	clock *testClock
+	clock *testclock.Clock
 	auth  *Authenticator
 	audit *audit.Log
 }
@@ -59,7 +37,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { keys.Close() })
-	f := &fixture{db: db, keys: keys, clock: newClock()}
+	f := &fixture{db: db, keys: keys, clock: testclock.New(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))}
 	f.audit = audit.New(db, f.clock.Now)
 	f.auth = NewAuthenticator(Config{DB: db, Keys: keys, Audit: f.audit,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),

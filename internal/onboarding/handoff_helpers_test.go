@@ -16,35 +16,18 @@ import (
 	"tbaportal/internal/onboarding"
 	"tbaportal/internal/secrets"
 	"tbaportal/internal/store"
+	"tbaportal/internal/testclock"
 	"tbaportal/internal/testharness"
 )
 
 // The tests in this package that use the harness are an external package
 // (onboarding_test) because the harness itself imports onboarding.
 
-// testClock is a clock the test moves by hand. It starts at the real time
-// so that NetSuite's simulator accepts the OAuth timestamps signed with it.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newTestClock() *testClock {
-	return &testClock{t: time.Now().UTC().Truncate(time.Millisecond)}
-}
-
-// Now returns the clock's time.
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-// Advance moves the clock on by d.
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+// newTestClock returns a clock the test moves by hand. It starts at the
+// real time so that NetSuite's simulator accepts the OAuth timestamps
+// signed with it.
+func newTestClock() *testclock.Clock {
+	return testclock.New(time.Now().UTC().Truncate(time.Millisecond))
 }
 
 // newHarness builds a harness with adjusted onboarding rules; now may be
