@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"tbaportal/internal/netsuite"
@@ -173,27 +174,52 @@ func (s *Service) Masks(ctx context.Context, id string) (map[string]secrets.Mask
 	return out, nil
 }
 
-// openCredentials decrypts a submission's four values into memory for one
-// use. The caller must have recorded why in the audit log.
-func (s *Service) openCredentials(ctx context.Context, sub store.Submission) (netsuite.Credentials, error) {
-	var cr netsuite.Credentials
+// sealedCredentials are a submission's four values as stored, checked to
+// be all there, and not yet decrypted.
+type sealedCredentials struct {
+	sub     store.Submission
+	account netsuite.AccountID
+	fields  map[string][]byte // field name to ciphertext
+}
+
+// storedCredentials reads a submission's sealed values and checks, without
+// decrypting anything, that the Account ID and all four values are there:
+// ErrSecretsPurged or ErrIncomplete say which is not.
+func (s *Service) storedCredentials(ctx context.Context, sub store.Submission) (sealedCredentials, error) {
+	sc := sealedCredentials{sub: sub}
 	if sub.WrappedKey == nil {
 		if !sub.PurgedAt.IsZero() {
-			return cr, ErrSecretsPurged
+			return sc, ErrSecretsPurged
 		}
-		return cr, ErrIncomplete
+		return sc, ErrIncomplete
 	}
 	account, err := netsuite.ParseAccountID(sub.AccountID)
 	if err != nil {
-		return cr, ErrIncomplete
+		return sc, ErrIncomplete
 	}
-	cr.Account = account
-	fields, err := s.db.SecretFields(ctx, sub.ID)
+	sc.account = account
+	stored, err := s.db.SecretFields(ctx, sub.ID)
 	if err != nil {
-		return cr, err
+		return sc, err
 	}
-	key, err := s.keys.OpenDataKey(ctx, sub.ID, secrets.WrappedKey{
-		Version: sub.KeyVersion, Ciphertext: sub.WrappedKey,
+	sc.fields = make(map[string][]byte, len(CredentialFields))
+	for _, f := range stored {
+		if slices.Contains(CredentialFields, f.Field) {
+			sc.fields[f.Field] = f.Sealed
+		}
+	}
+	if len(sc.fields) < len(CredentialFields) {
+		return sc, ErrIncomplete
+	}
+	return sc, nil
+}
+
+// open decrypts the four values into memory for one use. The caller must
+// have recorded why in the audit log.
+func (sc sealedCredentials) open(ctx context.Context, keys *secrets.Keyring) (netsuite.Credentials, error) {
+	cr := netsuite.Credentials{Account: sc.account}
+	key, err := keys.OpenDataKey(ctx, sc.sub.ID, secrets.WrappedKey{
+		Version: sc.sub.KeyVersion, Ciphertext: sc.sub.WrappedKey,
 	})
 	if err != nil {
 		return cr, fmt.Errorf("onboarding: open data key: %w", err)
@@ -203,17 +229,11 @@ func (s *Service) openCredentials(ctx context.Context, sub store.Submission) (ne
 		FieldConsumerKey: &cr.ConsumerKey, FieldConsumerSecret: &cr.ConsumerSecret,
 		FieldTokenID: &cr.TokenID, FieldTokenSecret: &cr.TokenSecret,
 	}
-	for _, f := range fields {
-		dst, ok := targets[f.Field]
-		if !ok {
-			continue
+	for field, dst := range targets {
+		if *dst, err = key.Open(field, sc.fields[field]); err != nil {
+			return cr, fmt.Errorf("onboarding: open %s: %w", field, err)
 		}
-		if *dst, err = key.Open(f.Field, f.Sealed); err != nil {
-			return cr, fmt.Errorf("onboarding: open %s: %w", f.Field, err)
-		}
-	}
-	for _, v := range targets {
-		if v.IsZero() {
+		if dst.IsZero() {
 			return cr, ErrIncomplete
 		}
 	}

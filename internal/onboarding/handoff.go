@@ -214,14 +214,18 @@ func (s *Service) handOff(ctx context.Context, a *attempt) error {
 				s.clock())
 		})
 	}
+	const unopened = "the sealed credentials could not be opened: "
+	sealed, err := s.storedCredentials(ctx, sub)
+	if err != nil {
+		return s.failHandoff(ctx, a, sub, unopened+err.Error())
+	}
 	if err := s.audit.Record(ctx, "handoff-worker", audit.ActionDecrypt,
 		sub.ID, "purpose=handoff"); err != nil {
 		return err
 	}
-	cr, err := s.openCredentials(ctx, sub)
+	cr, err := sealed.open(ctx, s.keys)
 	if err != nil {
-		return s.failHandoff(ctx, a, sub,
-			"the sealed credentials could not be opened: "+err.Error())
+		return s.failHandoff(ctx, a, sub, unopened+err.Error())
 	}
 
 	// Looking first is what makes a retry, or a takeover after another

@@ -28,14 +28,20 @@ func (s *Service) Verify(ctx context.Context, id, actor string) (Verification, e
 	if !editable(sub.Status) && actor == "customer" {
 		return Verification{}, ErrLocked
 	}
-	if err := s.checkAttemptLimit(ctx, sub.ID); err != nil {
+	// Missing values are reported before a check is counted: only a
+	// check that will reach NetSuite uses up one of the limit's.
+	sealed, err := s.storedCredentials(ctx, sub)
+	if err != nil {
+		return Verification{}, err
+	}
+	if err := s.startAttempt(ctx, sub.ID); err != nil {
 		return Verification{}, err
 	}
 	if err := s.audit.Record(ctx, actor, audit.ActionDecrypt, sub.ID,
 		"purpose=verification"); err != nil {
 		return Verification{}, err
 	}
-	cr, err := s.openCredentials(ctx, sub)
+	cr, err := sealed.open(ctx, s.keys)
 	if err != nil {
 		return Verification{}, err
 	}
@@ -46,20 +52,26 @@ func (s *Service) Verify(ctx context.Context, id, actor string) (Verification, e
 	return s.recordVerification(ctx, sub, actor, res, diag)
 }
 
-func (s *Service) checkAttemptLimit(ctx context.Context, id string) error {
+// startAttempt reserves one of the submission's checks in the window
+// before NetSuite is called, so that checks in flight count too: the
+// limit holds however many requests arrive at once, on any instance.
+func (s *Service) startAttempt(ctx context.Context, id string) error {
 	if s.cfg.VerifyLimit <= 0 {
 		return nil
 	}
 	now := s.clock()
-	times, err := s.db.AttemptTimesSince(ctx, id, now.Add(-s.cfg.VerifyWindow),
-		s.cfg.VerifyLimit)
+	full, err := s.db.StartVerification(ctx, id, now,
+		now.Add(-s.cfg.VerifyWindow), s.cfg.VerifyLimit)
+	if errors.Is(err, store.ErrNotFound) {
+		return ErrNotFound
+	}
 	if err != nil {
 		return err
 	}
-	if len(times) >= s.cfg.VerifyLimit {
-		// The oldest of the newest VerifyLimit attempts leaves the window
-		// first; then one more attempt is allowed.
-		return &TooManyAttemptsError{RetryAt: times[0].Add(s.cfg.VerifyWindow)}
+	if len(full) > 0 {
+		// The oldest of the newest VerifyLimit starts leaves the window
+		// first; then one more check is allowed.
+		return &TooManyAttemptsError{RetryAt: full[0].Add(s.cfg.VerifyWindow)}
 	}
 	return nil
 }

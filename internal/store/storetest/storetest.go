@@ -36,6 +36,8 @@ func Run(t *testing.T, open Opener) {
 		{"WrappedKeys", testWrappedKeys},
 		{"Events", testEvents},
 		{"Attempts", testAttempts},
+		{"VerificationStarts", testVerificationStarts},
+		{"ConcurrentVerificationStarts", testConcurrentVerificationStarts},
 		{"Handoff", testHandoff},
 		{"HandoffRestart", testHandoffRestart},
 		{"HandoffLeaseExpiry", testLeaseExpiry},
