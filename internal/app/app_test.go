@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -162,8 +163,10 @@ func TestServeDemoStopsWhenContextEnds(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatal("serve still running 15 s after its context ended")
 	}
+	// No public URL is set, so the link carries the port the system chose.
+	_, port, _ := net.SplitHostPort(addr)
 	lines := strings.Split(strings.TrimRight(out.String(), "\n"), "\n")
-	if last := lines[len(lines)-1]; !strings.HasPrefix(last, "https://localhost:8443/invite/") {
+	if last := lines[len(lines)-1]; !strings.HasPrefix(last, "https://localhost:"+port+"/invite/") {
 		t.Errorf("demo output does not end with the invitation URL: %q", last)
 	}
 	demo := netsuitesim.DemoAccount()

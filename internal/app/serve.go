@@ -54,6 +54,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpSrv.ServeTLS(ln, "", "") }()
 	log.Info("listening", "addr", ln.Addr().String())
+	cfg.Listening(ln.Addr().String())
 
 	db, keys, err := openStorageWhenReachable(ctx, cfg, log)
 	if err != nil {

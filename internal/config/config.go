@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -62,6 +63,9 @@ type Config struct {
 	OIDCAllowedDomain string
 
 	Demo bool
+
+	// publicURLFromAddr says PublicURL was not set and follows Addr.
+	publicURLFromAddr bool
 }
 
 // Setting describes one variable, for the flag set and the README table.
@@ -79,7 +83,7 @@ type Setting struct {
 func (c *Config) Settings() []Setting {
 	return []Setting{
 		str(&c.Addr, "PORTAL_ADDR", "addr", ":8443", "HTTPS listen address"),
-		str(&c.PublicURL, "PORTAL_PUBLIC_URL", "public-url", "https://localhost:8443", "base URL of the links the portal prints"),
+		str(&c.PublicURL, "PORTAL_PUBLIC_URL", "public-url", "", "base URL of the links the portal prints; empty: https://localhost on the port of PORTAL_ADDR"),
 		str(&c.HTTPRedirectAddr, "PORTAL_HTTP_REDIRECT_ADDR", "http-redirect-addr", "", "optional plain-HTTP listener that only redirects to HTTPS"),
 		str(&c.DataDir, "PORTAL_DATA_DIR", "data-dir", "./data", "directory for the certificate, keyring and SQLite database"),
 		str(&c.DatabaseURL, "PORTAL_DATABASE_URL", "database-url", "", "postgres://… for PostgreSQL; empty for SQLite in the data directory"),
@@ -193,7 +197,30 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
+	if c.PublicURL == "" {
+		c.PublicURL, c.publicURLFromAddr = localURL(c.Addr), true
+	}
 	return c, c.validate()
+}
+
+// Listening tells the configuration the address the server actually
+// listens on. When no public URL was set, links then carry the port
+// chosen by the system for an address such as 127.0.0.1:0.
+func (c *Config) Listening(addr string) {
+	if c.publicURLFromAddr {
+		c.PublicURL = localURL(addr)
+	}
+}
+
+// localURL is the link base on this machine when no public URL is set:
+// localhost on the listening port, so that a portal moved to another port
+// still prints links that open.
+func localURL(addr string) string {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil || port == "" || port == "443" {
+		return "https://localhost"
+	}
+	return "https://localhost:" + port
 }
 
 func fromEnv(s Setting, getenv func(string) string) (string, error) {

@@ -29,6 +29,27 @@ func TestLoadDefaults(t *testing.T) {
 	}
 }
 
+func TestPublicURLFollowsTheListeningPort(t *testing.T) {
+	tests := []struct{ addr, publicURL, want string }{
+		{":8443", "", "https://localhost:8443"},
+		{"127.0.0.1:9443", "", "https://localhost:9443"},
+		{"[::1]:10443", "", "https://localhost:10443"},
+		{":443", "", "https://localhost"},
+		{":9443", "https://onboarding.example.com", "https://onboarding.example.com"},
+	}
+	for _, tt := range tests {
+		c, err := Load(nil, env(map[string]string{
+			"PORTAL_ADDR": tt.addr, "PORTAL_PUBLIC_URL": tt.publicURL}), io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.PublicURL != tt.want {
+			t.Errorf("addr %q, public URL %q: links start %q, want %q",
+				tt.addr, tt.publicURL, c.PublicURL, tt.want)
+		}
+	}
+}
+
 func TestFlagWinsOverEnvironment(t *testing.T) {
 	c, err := Load([]string{"--addr", "127.0.0.1:9443", "--demo"},
 		env(map[string]string{"PORTAL_ADDR": ":1", "PORTAL_LOG_FORMAT": "json"}), io.Discard)
