@@ -164,9 +164,9 @@ func permissionDiagnosis() Diagnosis {
 		Summary: "NetSuite accepted the token but the role it was created " +
 			"for may not use web services.",
 		Causes: []string{
-			"The role lacks the SOAP Web Services or the User Access " +
-				"Tokens permission (Log in using Access Tokens in newer " +
-				"releases), both on the role's Setup tab.",
+			"The role lacks the Web Services or the User Access Tokens " +
+				"permission, both on the role's Setup tab (newer releases " +
+				"call them SOAP Web Services and Log in using Access Tokens).",
 			"The token was created for a different role than the one set " +
 				"up for the integration.",
 		},
