@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -52,20 +51,21 @@ type Config struct {
 // attempt, good or bad, lands in the audit log and the log; neither ever
 // holds a password or a code.
 type Authenticator struct {
-	db       *store.DB
-	keys     atomic.Pointer[keyringBox]
-	audit    *audit.Log
-	log      *slog.Logger
-	now      func() time.Time
-	issuer   string
-	throttle *Throttle
+	db     *store.DB
+	keys   atomic.Pointer[keyringBox]
+	audit  *audit.Log
+	log    *slog.Logger
+	now    func() time.Time
+	issuer string
 
-	// lastStep is the newest TOTP time step each admin has used, so that a
-	// code seen over a shoulder cannot be replayed within its window. It
-	// lives in memory: with several instances behind a load balancer a
-	// code could be used once per instance.
-	mu       sync.Mutex
-	lastStep map[string]int64
+	// Sign-in attempts per typed email are limited to maxAttempts in a
+	// sliding window, counted in the database so that every instance
+	// shares one count. Each attempt takes its slot before it is checked,
+	// so attempts in flight count; a correct password gives its slot
+	// back, and a completed sign-in clears the email's slots, so what
+	// remains counted is the failures.
+	maxAttempts int
+	window      time.Duration
 }
 
 type keyringBox struct{ k Keyring }
@@ -92,8 +92,7 @@ func NewAuthenticator(c Config) *Authenticator {
 	}
 	a := &Authenticator{
 		db: c.DB, audit: c.Audit, log: c.Logger, now: c.Now,
-		issuer: c.Issuer, lastStep: map[string]int64{},
-		throttle: NewThrottle(c.MaxFailures, c.FailureWindow),
+		issuer: c.Issuer, maxAttempts: c.MaxFailures, window: c.FailureWindow,
 	}
 	a.UseKeyring(c.Keys)
 	return a
@@ -130,7 +129,8 @@ func NormalizeEmail(email string) string {
 // once the typed email has failed too often.
 func (a *Authenticator) CheckPassword(ctx context.Context, email, password, clientIP string) (store.Admin, error) {
 	email = NormalizeEmail(email)
-	if err := a.checkThrottle(ctx, email, clientIP, "password"); err != nil {
+	slot, err := a.takeAttempt(ctx, email, clientIP, "password")
+	if err != nil {
 		return store.Admin{}, err
 	}
 
@@ -146,6 +146,9 @@ func (a *Authenticator) CheckPassword(ctx context.Context, email, password, clie
 	if err != nil || !ok || !admin.DisabledAt.IsZero() {
 		a.fail(ctx, email, clientIP, "password", "password_rejected")
 		return store.Admin{}, ErrBadCredentials
+	}
+	if err := a.db.ReleaseAttemptSlot(ctx, slot); err != nil {
+		return store.Admin{}, err
 	}
 	a.log.InfoContext(ctx, "admin password accepted", "admin_email", email,
 		"client_ip", clientIP)
@@ -248,7 +251,7 @@ func (a *Authenticator) CheckCode(ctx context.Context, adminID, code, clientIP s
 // verifyCode checks code against the admin's secret and refuses a time
 // step already used.
 func (a *Authenticator) verifyCode(ctx context.Context, admin store.Admin, code, clientIP string) error {
-	if err := a.checkThrottle(ctx, admin.Email, clientIP, "totp"); err != nil {
+	if _, err := a.takeAttempt(ctx, admin.Email, clientIP, "totp"); err != nil {
 		return err
 	}
 	secret, err := openTOTP(ctx, a.keyring(), admin)
@@ -260,33 +263,40 @@ func (a *Authenticator) verifyCode(ctx context.Context, admin store.Admin, code,
 		a.fail(ctx, admin.Email, clientIP, "totp", "code_rejected")
 		return ErrBadCode
 	}
-	a.mu.Lock()
-	reused := step <= a.lastStep[admin.ID]
-	if !reused {
-		a.lastStep[admin.ID] = step
+	// The step is recorded in the database with one conditional update,
+	// so a code seen over a shoulder is refused on every instance.
+	fresh, err := a.db.UseTOTPStep(ctx, admin.ID, step)
+	if err != nil {
+		return err
 	}
-	a.mu.Unlock()
-	if reused {
+	if !fresh {
 		a.fail(ctx, admin.Email, clientIP, "totp", "code_reused")
 		return ErrCodeReused
 	}
 	return nil
 }
 
-func (a *Authenticator) checkThrottle(ctx context.Context, email, clientIP, step string) error {
-	retry, blocked := a.throttle.Blocked(email, a.now())
-	if !blocked {
-		return nil
+// takeAttempt counts a sign-in attempt for the typed email before it is
+// checked, whether or not an admin has that email, so a refusal says
+// nothing about which accounts exist. It returns the attempt's slot, or a
+// *ThrottledError once the email has used up its window.
+func (a *Authenticator) takeAttempt(ctx context.Context, email, clientIP, step string) (int64, error) {
+	now := a.now()
+	slot, full, err := a.db.TakeAttemptSlot(ctx, store.ScopeAdminSignIn, email,
+		now, now.Add(-a.window), a.maxAttempts)
+	if err != nil || full == nil {
+		return slot, err
 	}
 	a.record(ctx, email, audit.ActionSignInFailed, clientIP,
 		"step="+step+" reason=throttled")
 	a.log.WarnContext(ctx, "admin sign-in throttled", "admin_email", email,
 		"client_ip", clientIP, "step", step)
-	return &ThrottledError{RetryAt: retry}
+	return 0, &ThrottledError{RetryAt: full[0].Add(a.window)}
 }
 
+// fail records a rejected attempt. Its slot, taken before the check,
+// stays counted.
 func (a *Authenticator) fail(ctx context.Context, email, clientIP, step, reason string) {
-	a.throttle.Fail(email, a.now())
 	a.record(ctx, email, audit.ActionSignInFailed, clientIP,
 		"step="+step+" reason="+reason)
 	a.log.WarnContext(ctx, "admin sign-in failed", "admin_email", email,
@@ -294,7 +304,11 @@ func (a *Authenticator) fail(ctx context.Context, email, clientIP, step, reason 
 }
 
 func (a *Authenticator) succeed(ctx context.Context, admin store.Admin, clientIP, extra string) {
-	a.throttle.Reset(admin.Email)
+	if err := a.db.ClearAttemptSlots(ctx, store.ScopeAdminSignIn, admin.Email); err != nil {
+		// The sign-in stands; its earlier failures age out of the window.
+		a.log.WarnContext(ctx, "could not clear sign-in attempts",
+			"admin_email", admin.Email, "error", err)
+	}
 	detail := "role=" + admin.Role
 	if extra != "" {
 		detail += " " + extra

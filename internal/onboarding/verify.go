@@ -60,17 +60,14 @@ func (s *Service) startAttempt(ctx context.Context, id string) error {
 		return nil
 	}
 	now := s.clock()
-	full, err := s.db.StartVerification(ctx, id, now,
-		now.Add(-s.cfg.VerifyWindow), s.cfg.VerifyLimit)
-	if errors.Is(err, store.ErrNotFound) {
-		return ErrNotFound
-	}
+	_, full, err := s.db.TakeAttemptSlot(ctx, store.ScopeVerification, id,
+		now, now.Add(-s.cfg.VerifyWindow), s.cfg.VerifyLimit)
 	if err != nil {
 		return err
 	}
-	if len(full) > 0 {
-		// The oldest of the newest VerifyLimit starts leaves the window
-		// first; then one more check is allowed.
+	if full != nil {
+		// The oldest of the newest VerifyLimit checks leaves the window
+		// first; then one more is allowed.
 		return &TooManyAttemptsError{RetryAt: full[0].Add(s.cfg.VerifyWindow)}
 	}
 	return nil

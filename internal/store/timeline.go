@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"slices"
 	"time"
 )
 
@@ -97,65 +96,5 @@ func (db *DB) Attempts(ctx context.Context, submissionID string) ([]Attempt, err
 		a.RESTEnabled = restEnabled != 0
 		out = append(out, a)
 	}
-	return out, rows.Err()
-}
-
-// StartVerification reserves one of a submission's verification checks:
-// at most limit may begin after since. It records the start at at and
-// returns nil when the limit allows one more. When it does not, it
-// records nothing and returns the newest limit start times, oldest
-// first, so the caller can say when the next check may begin.
-//
-// The count and the reservation are one transaction that holds the
-// submission's row lock (PostgreSQL, FOR UPDATE) or the write lock
-// (SQLite, whose transactions begin IMMEDIATE) throughout, so checks begun at the same moment on
-// several instances cannot all slip under the limit. ErrNotFound means
-// no such submission.
-func (db *DB) StartVerification(ctx context.Context, submissionID string, at, since time.Time, limit int) (full []time.Time, err error) {
-	err = db.inTx(ctx, func(tx *sql.Tx) error {
-		lock := `SELECT id FROM submissions WHERE id = ?`
-		if db.dialect == Postgres {
-			lock += ` FOR UPDATE`
-		}
-		var id string
-		err := tx.QueryRowContext(ctx, db.q(lock), submissionID).Scan(&id)
-		if err != nil {
-			return notFound(err)
-		}
-		started, err := db.startsSince(ctx, tx, submissionID, since, limit)
-		if err != nil || len(started) >= limit {
-			full = started
-			return err
-		}
-		_, err = db.exec(ctx, tx, `INSERT INTO verification_starts
-			(submission_id, started_at) VALUES (?, ?)`, submissionID, ms(at))
-		if err != nil {
-			return fmt.Errorf("store: record verification start: %w", err)
-		}
-		return nil
-	})
-	return full, err
-}
-
-// startsSince returns the newest (at most limit) verification start times
-// after since, oldest first: the limit needs no more rows than that,
-// however many checks there were.
-func (db *DB) startsSince(ctx context.Context, tx *sql.Tx, submissionID string, since time.Time, limit int) ([]time.Time, error) {
-	rows, err := tx.QueryContext(ctx, db.q(`SELECT started_at
-		FROM verification_starts WHERE submission_id = ? AND started_at > ?
-		ORDER BY started_at DESC LIMIT ?`), submissionID, ms(since), limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []time.Time
-	for rows.Next() {
-		var at int64
-		if err := rows.Scan(&at); err != nil {
-			return nil, err
-		}
-		out = append(out, fromMS(at))
-	}
-	slices.Reverse(out)
 	return out, rows.Err()
 }

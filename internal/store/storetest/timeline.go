@@ -2,8 +2,6 @@ package storetest
 
 import (
 	"errors"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -80,83 +78,5 @@ func testAttempts(t *testing.T, db *store.DB) {
 	opt := cmpopts.IgnoreFields(store.Attempt{}, "ID")
 	if diff := cmp.Diff([]store.Attempt{second, first}, got, opt); diff != "" {
 		t.Errorf("Attempts, newest first (-want +got):\n%s", diff)
-	}
-}
-
-// testVerificationStarts checks the per-submission limit on checks: it
-// counts starts after since, refuses the one over the limit without
-// recording it, and reports the newest starts, oldest first.
-func testVerificationStarts(t *testing.T, db *store.DB) {
-	s := newSubmission("sub-limit", "Acme")
-	create(t, db, s)
-	start := func(when, since time.Time, limit int) []time.Time {
-		t.Helper()
-		full, err := db.StartVerification(t.Context(), s.ID, when, since, limit)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return full
-	}
-	for _, d := range []time.Duration{time.Minute, 2 * time.Minute, 3 * time.Minute} {
-		if full := start(at(d), base, 3); full != nil {
-			t.Fatalf("start at +%v refused under the limit: %v", d, full)
-		}
-	}
-	want := []time.Time{at(time.Minute), at(2 * time.Minute), at(3 * time.Minute)}
-	if diff := cmp.Diff(want, start(at(4*time.Minute), base, 3)); diff != "" {
-		t.Errorf("refused start's report (-want +got):\n%s", diff)
-	}
-	// The refused start was not recorded: with a limit of 4 there is room
-	// for exactly one more.
-	if full := start(at(5*time.Minute), base, 4); full != nil {
-		t.Fatalf("start refused at a limit of 4 after 3 starts: %v", full)
-	}
-	want = []time.Time{at(2 * time.Minute), at(3 * time.Minute), at(5 * time.Minute)}
-	if diff := cmp.Diff(want, start(at(6*time.Minute), base, 3)); diff != "" {
-		t.Errorf("report holds the newest starts (-want +got):\n%s", diff)
-	}
-	// since is exclusive: a window that began at the first start's moment
-	// no longer holds it.
-	if full := start(at(7*time.Minute), at(5*time.Minute), 2); full != nil {
-		t.Fatalf("start refused though the window holds one start: %v", full)
-	}
-
-	_, err := db.StartVerification(t.Context(), "no-such-submission", base, base, 3)
-	if !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("start for an unknown submission: %v, want ErrNotFound", err)
-	}
-}
-
-// testConcurrentVerificationStarts begins many checks of one submission
-// at once, as requests spread over several instances would: exactly the
-// limit's worth may start.
-func testConcurrentVerificationStarts(t *testing.T, db *store.DB) {
-	s := newSubmission("sub-burst", "Acme")
-	create(t, db, s)
-	const limit, tries = 5, 24
-	var started atomic.Int32
-	var wg sync.WaitGroup
-	errs := make(chan error, tries)
-	for i := range tries {
-		wg.Go(func() {
-			full, err := db.StartVerification(t.Context(), s.ID,
-				at(time.Second+time.Duration(i)*time.Millisecond), base, limit)
-			if err != nil {
-				errs <- err
-				return
-			}
-			if full == nil {
-				started.Add(1)
-			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Errorf("concurrent start: %v", err)
-	}
-	if got := started.Load(); got != limit {
-		t.Fatalf("%d of %d concurrent checks started, want exactly the limit, %d",
-			got, tries, limit)
 	}
 }
