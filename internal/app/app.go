@@ -55,6 +55,8 @@ func Run(ctx context.Context, env Env) error {
 		return keysCommand(ctx, env, rest)
 	case "audit":
 		return auditCommand(ctx, env, rest)
+	case "db":
+		return dbCommand(ctx, env, rest)
 	case "version":
 		fmt.Fprintln(env.Stdout, "portal", Version)
 		return nil
@@ -83,6 +85,7 @@ Commands:
                                        manage key-encryption key versions
   portal keys migrate KMS_URL          move the keyring file into a KMS
   portal audit verify                  check the audit log's hash chain
+  portal db copy --to DATABASE_URL     copy all data into an empty PostgreSQL database
   portal config                        list every setting with its default
   portal version                       print the version
 

@@ -218,7 +218,7 @@ func migrateKeys(ctx context.Context, env Env, cfg config.Config, db *store.DB, 
 	if err := secrets.MigrateDocument(ctx, from, to); err != nil {
 		return err
 	}
-	_ = audit.New(db, nil).Record(ctx, "cli", "key_migrate", "", "keyring moved into a KMS")
+	_ = audit.New(db, nil).Record(ctx, "cli", audit.ActionKeyMigrate, "", "keyring moved into a KMS")
 	fmt.Fprintln(env.Stdout, "The keyring now lives in the database, wrapped by the KMS.")
 	fmt.Fprintln(env.Stdout, "Set PORTAL_KMS_URL to the same URL on every instance, then delete the keyring file.")
 	return nil
@@ -247,5 +247,63 @@ func auditCommand(ctx context.Context, env Env, args []string) error {
 			problem.Seq, problem.Reason, checked)
 	}
 	fmt.Fprintf(env.Stdout, "Audit log intact: %d entries checked.\n", checked)
+	return nil
+}
+
+// dbCommand moves the portal's data between databases: `portal db copy
+// --to postgres://…` copies the embedded SQLite database (or whichever
+// PORTAL_DATABASE_URL names) into an empty PostgreSQL database.
+func dbCommand(ctx context.Context, env Env, args []string) error {
+	if len(args) == 0 || args[0] != "copy" {
+		return fmt.Errorf("%w: portal db copy --to DATABASE_URL", ErrUsage)
+	}
+	fs, cfg := commandFlags("portal db copy", env)
+	target := fs.String("to", "", "the empty database to copy into, postgres://…")
+	if err := fs.Parse(args[1:]); err != nil {
+		return fmt.Errorf("%w: %v", ErrUsage, err)
+	}
+	if *target == "" {
+		return fmt.Errorf("%w: --to is required", ErrUsage)
+	}
+	if *target == cfg.DatabaseURL {
+		return fmt.Errorf("%w: --to names the source database", ErrUsage)
+	}
+	// The copied data keys are wrapped by the keyring's keys: they must
+	// travel with it, which they do only once the keyring lives in the
+	// database, wrapped by a KMS every instance can reach.
+	if cfg.KMSURL == "" {
+		return errors.New("set PORTAL_KMS_URL first: run `portal keys migrate KMS_URL` so the keyring moves into the database with the data")
+	}
+	from, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	defer from.Close()
+	if _, err := from.KeyringStore().LoadKeyring(ctx); errors.Is(err, secrets.ErrNoKeyring) {
+		return errors.New("the source database holds no keyring: run `portal keys migrate KMS_URL` first")
+	} else if err != nil {
+		return err
+	}
+	to, err := store.Open(ctx, *target, "")
+	if err != nil {
+		return err
+	}
+	defer to.Close()
+
+	counts, err := store.Copy(ctx, from, to)
+	if err != nil {
+		return err
+	}
+	trail := audit.New(to, nil)
+	if problem, _, err := trail.Verify(ctx); err != nil {
+		return err
+	} else if problem != nil {
+		return fmt.Errorf("the copied audit log does not verify at entry %d: %s", problem.Seq, problem.Reason)
+	}
+	_ = trail.Record(ctx, "cli", audit.ActionDatabaseCopy, "",
+		fmt.Sprintf("from=%s submissions=%d", from.Dialect(), counts["submissions"]))
+	fmt.Fprintf(env.Stdout, "Copied %d submissions, %d admins and %d audit entries; the audit chain verifies.\n",
+		counts["submissions"], counts["admins"], counts["audit_log"])
+	fmt.Fprintln(env.Stdout, "Start every instance with PORTAL_DATABASE_URL set to the new database and the same PORTAL_KMS_URL.")
 	return nil
 }

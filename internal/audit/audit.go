@@ -35,6 +35,8 @@ const (
 	ActionRevokeSession = "revoke_sessions"
 	ActionKeyRotate     = "key_rotate"
 	ActionKeyRetire     = "key_retire"
+	ActionKeyMigrate    = "key_migrate"
+	ActionDatabaseCopy  = "database_copy"
 )
 
 // genesis is the previous hash of the first entry.
