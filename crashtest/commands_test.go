@@ -169,6 +169,43 @@ func TestAuditVerifyFindsTampering(t *testing.T) {
 	}
 }
 
+// TestAuditAnchorFindsACutBackLog: removing the newest entries leaves a
+// chain that checks out on its own; the anchor that audit verify printed
+// earlier shows the cut.
+func TestAuditAnchorFindsACutBackLog(t *testing.T) {
+	f := newFixture(t, netsuitesim.Options{})
+	f.invite("First Ltd")
+	f.invite("Second Ltd")
+	r := f.run("", "audit", "verify")
+	m := regexp.MustCompile(`--anchor: (\d+):([0-9a-f]{64})\n`).FindStringSubmatch(r.stdout)
+	if r.code != 0 || m == nil {
+		t.Fatalf("audit verify: exit %d, stdout %q; want the newest entry as an anchor", r.code, r.stdout)
+	}
+	anchor := m[1] + ":" + m[2]
+	if r := f.run("", "audit", "verify", "--anchor", anchor); r.code != 0 {
+		t.Fatalf("audit verify --anchor on the untouched log: exit %d, stderr %q", r.code, r.stderr)
+	}
+
+	db, err := sql.Open("sqlite", filepath.Join(f.dataDir, "portal.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(t.Context(), `DELETE FROM audit_log WHERE seq = ?`, m[1]); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	if r := f.run("", "audit", "verify"); r.code != 0 {
+		t.Fatalf("audit verify of the shortened chain: exit %d; a chain alone cannot see the cut", r.code)
+	}
+	r = f.run("", "audit", "verify", "--anchor", anchor)
+	if r.code == 0 || !strings.Contains(r.stderr, "cut back") {
+		t.Errorf("audit verify --anchor after the cut: exit %d, stderr %q; want non-zero saying it was cut back",
+			r.code, r.stderr)
+	}
+}
+
 // TestServeWaitsForTheDatabase starts the portal while its PostgreSQL
 // does not answer: the process stays up, /healthz answers, /readyz and
 // the pages answer 503; once the database answers, the portal gets ready

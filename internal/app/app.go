@@ -84,7 +84,8 @@ Commands:
   portal keys list|rotate|retire VERSION
                                        manage key-encryption key versions
   portal keys migrate KMS_URL          move the keyring file into a KMS
-  portal audit verify                  check the audit log's hash chain
+  portal audit verify [--anchor SEQ:HASH]
+                                       check the audit log's hash chain
   portal db copy --to DATABASE_URL     copy all data into an empty PostgreSQL database
   portal config                        list every setting with its default
   portal version                       print the version

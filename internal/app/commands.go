@@ -224,21 +224,35 @@ func migrateKeys(ctx context.Context, env Env, cfg config.Config, db *store.DB, 
 	return nil
 }
 
-// auditCommand checks the audit log's chain.
+// auditCommand checks the audit log's chain, and with --anchor SEQ:HASH
+// also that an entry noted down earlier is still there unchanged. On
+// success it prints the newest entry's number and hash, to note down.
 func auditCommand(ctx context.Context, env Env, args []string) error {
 	if len(args) == 0 || args[0] != "verify" {
-		return fmt.Errorf("%w: portal audit verify", ErrUsage)
+		return fmt.Errorf("%w: portal audit verify [--anchor SEQ:HASH]", ErrUsage)
 	}
 	fs, cfg := commandFlags("portal audit verify", env)
+	anchor := fs.String("anchor", "", "an entry noted down earlier, as SEQ:HASH, that must still be there")
 	if err := fs.Parse(args[1:]); err != nil {
 		return fmt.Errorf("%w: %v", ErrUsage, err)
+	}
+	var anchorSeq int64
+	var anchorHash string
+	if *anchor != "" {
+		seq, hash, ok := strings.Cut(*anchor, ":")
+		n, err := strconv.ParseInt(seq, 10, 64)
+		if !ok || err != nil || n < 1 || hash == "" {
+			return fmt.Errorf("%w: --anchor takes SEQ:HASH, as audit verify prints it", ErrUsage)
+		}
+		anchorSeq, anchorHash = n, hash
 	}
 	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	problem, checked, err := audit.New(db, nil).Verify(ctx)
+	trail := audit.New(db, nil)
+	problem, checked, err := trail.Verify(ctx)
 	if err != nil {
 		return err
 	}
@@ -246,7 +260,22 @@ func auditCommand(ctx context.Context, env Env, args []string) error {
 		return fmt.Errorf("audit log tampered: entry %d: %s (%d entries before it are intact)",
 			problem.Seq, problem.Reason, checked)
 	}
+	if anchorSeq > 0 {
+		problem, err := trail.CheckAnchor(ctx, anchorSeq, anchorHash)
+		if err != nil {
+			return err
+		}
+		if problem != nil {
+			return fmt.Errorf("audit log tampered: entry %d: %s", problem.Seq, problem.Reason)
+		}
+	}
 	fmt.Fprintf(env.Stdout, "Audit log intact: %d entries checked.\n", checked)
+	if head, found, err := trail.Entry(ctx, checked); err != nil {
+		return err
+	} else if found {
+		fmt.Fprintf(env.Stdout, "Newest entry, to note down outside the portal and pass later as --anchor: %d:%s\n",
+			head.Seq, head.Hash)
+	}
 	return nil
 }
 

@@ -117,6 +117,34 @@ func (l *Log) Verify(ctx context.Context) (*Problem, int64, error) {
 	}
 }
 
+// Entry returns the entry with sequence number seq; found is false when
+// the log has no such entry.
+func (l *Log) Entry(ctx context.Context, seq int64) (e store.AuditEntry, found bool, err error) {
+	entries, err := l.db.AuditEntries(ctx, seq-1, 1)
+	if err != nil || len(entries) == 0 || entries[0].Seq != seq {
+		return store.AuditEntry{}, false, err
+	}
+	return entries[0], true, nil
+}
+
+// CheckAnchor compares entry seq with the hash an operator noted down
+// earlier, outside the portal. A chain alone cannot show that its newest
+// entries were cut off, or that the whole log was rewritten from some
+// entry on with fresh hashes; an anchor kept elsewhere can. It returns
+// nil when the entry is still there with that hash.
+func (l *Log) CheckAnchor(ctx context.Context, seq int64, hash string) (*Problem, error) {
+	e, found, err := l.Entry(ctx, seq)
+	switch {
+	case err != nil:
+		return nil, err
+	case !found:
+		return &Problem{Seq: seq, Reason: "the anchored entry is gone: the log was cut back"}, nil
+	case e.Hash != hash:
+		return &Problem{Seq: seq, Reason: "the anchored entry's hash changed: the log was rewritten"}, nil
+	}
+	return nil, nil
+}
+
 func check(e store.AuditEntry, prev string, wantSeq int64) *Problem {
 	switch {
 	case e.Seq != wantSeq:
