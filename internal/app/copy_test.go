@@ -88,6 +88,9 @@ func TestDatabaseCopyToPostgres(t *testing.T) {
 	if err := Run(ctx, env); err != nil {
 		t.Fatalf("audit verify on the copy: %v", err)
 	}
+	if !strings.Contains(out.String(), "Audit log intact") {
+		t.Errorf("audit verify on the copy printed %q", out.String())
+	}
 
 	// The customer's browser carries on against the new deployment: its
 	// cookie is checked with the session keys copied in the keyring.

@@ -46,7 +46,7 @@ func TestVerifyFindsTheFirstBrokenEntry(t *testing.T) {
 		{name: "entry removed", tamper: `DELETE FROM audit_log WHERE seq = 4`,
 			wantSeq: 5, wantReason: "removed", wantIntact: 3},
 		{name: "entry rewritten with a fresh hash",
-			tamper: `UPDATE audit_log SET hash = 'ab' || substr(hash, 3) WHERE seq = 2`,
+			tamper:  `UPDATE audit_log SET hash = 'ab' || substr(hash, 3) WHERE seq = 2`,
 			wantSeq: 2, wantReason: "modified", wantIntact: 1},
 		{name: "last entry removed", tamper: `DELETE FROM audit_log WHERE seq = 5`,
 			wantIntact: 4},
