@@ -1,9 +1,7 @@
 package crashtest
 
 import (
-	"crypto/rand"
 	"database/sql"
-	"encoding/base64"
 	"io"
 	"net"
 	"net/http"
@@ -18,6 +16,7 @@ import (
 
 	"tbaportal/internal/netsuite/netsuitesim"
 	"tbaportal/internal/store/pgtest"
+	"tbaportal/internal/testharness"
 )
 
 func TestVersionPrintsBuildVersion(t *testing.T) {
@@ -219,7 +218,7 @@ func TestServeWaitsForTheDatabase(t *testing.T) {
 	dbURL.Host = freeAddr(t)
 	f := newFixture(t, netsuitesim.Options{})
 	f.extra = append(f.extra, "PORTAL_DATABASE_URL="+dbURL.String(),
-		"PORTAL_KMS_URL="+randomKMSURL())
+		"PORTAL_KMS_URL="+testharness.NewKMSURL(t))
 	p := f.startUntil("listening")
 
 	for path, want := range map[string]int{"/healthz": 200, "/readyz": 503,
@@ -290,10 +289,4 @@ func relay(dst, src net.Conn) {
 	_, _ = io.Copy(dst, src)
 	dst.Close()
 	src.Close()
-}
-
-func randomKMSURL() string {
-	k := make([]byte, 32)
-	_, _ = rand.Read(k)
-	return "base64key://" + base64.URLEncoding.EncodeToString(k)
 }

@@ -9,7 +9,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/base64"
 	"encoding/pem"
 	"fmt"
 	"math/big"
@@ -112,14 +111,6 @@ func freeAddr(t *testing.T) string {
 	}
 	defer ln.Close()
 	return ln.Addr().String()
-}
-
-// newKMSURL is a base64key:// KMS URL with a fresh 32-byte key: the
-// stand-in for a real KMS that both instances reach.
-func newKMSURL() string {
-	k := make([]byte, 32)
-	_, _ = rand.Read(k)
-	return "base64key://" + base64.URLEncoding.EncodeToString(k)
 }
 
 // instance is one running portal process.

@@ -20,6 +20,7 @@ import (
 	"tbaportal/internal/secrets"
 	"tbaportal/internal/store"
 	"tbaportal/internal/store/pgtest"
+	"tbaportal/internal/testharness"
 	"tbaportal/web"
 )
 
@@ -56,7 +57,7 @@ func startCluster(t *testing.T) *cluster {
 	nsSrv := c.tls.serveTLS(t, ns.Handler())
 	ceSrv := c.tls.serveTLS(t, c.cloud.Handler())
 
-	dbURL, kmsURL := pgtest.NewDatabase(t), newKMSURL()
+	dbURL, kmsURL := pgtest.NewDatabase(t), testharness.NewKMSURL(t)
 	demo := netsuitesim.DemoAccount()
 	c.secrets = []string{demo.ConsumerKey, demo.ConsumerSecret, demo.TokenID,
 		demo.TokenSecret, cloudelementssim.DemoUserSecret,

@@ -20,6 +20,28 @@ func (f *fixture) otherInstance() *Authenticator {
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: f.clock.Now})
 }
 
+// enrolledAdmin adds an operator and completes their TOTP enrolment with
+// the current code; it returns the admin and the TOTP secret.
+func (f *fixture) enrolledAdmin(t *testing.T) (store.Admin, string) {
+	t.Helper()
+	a := f.admin(t, "ops@example.com", store.RoleOperator)
+	secret := enroll(t, f, a)
+	if _, err := f.auth.ConfirmEnrollment(context.Background(), a.ID, f.code(t, secret), ""); err != nil {
+		t.Fatal(err)
+	}
+	return a, secret
+}
+
+// code is the TOTP code for secret at the fixture's time.
+func (f *fixture) code(t *testing.T, secret string) string {
+	t.Helper()
+	c, err := totp.GenerateCode(secret, f.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 // TestThrottleIsSharedByInstances: failures on two instances add up, so
 // spreading guesses over instances gains nothing.
 func TestThrottleIsSharedByInstances(t *testing.T) {
@@ -81,15 +103,7 @@ func TestConcurrentGuessesStopAtTheLimit(t *testing.T) {
 func TestCorrectPasswordDoesNotCount(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	a := f.admin(t, "ops@example.com", store.RoleOperator)
-	secret := enroll(t, f, a)
-	code, err := totp.GenerateCode(secret, f.clock.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.auth.ConfirmEnrollment(ctx, a.ID, code, ""); err != nil {
-		t.Fatal(err)
-	}
+	a, secret := f.enrolledAdmin(t)
 
 	wrong := func(n int) {
 		t.Helper()
@@ -115,11 +129,7 @@ func TestCorrectPasswordDoesNotCount(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.clock.Advance(totpPeriod)
-	code, err = totp.GenerateCode(secret, f.clock.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.auth.CheckCode(ctx, a.ID, code, ""); err != nil {
+	if _, err := f.auth.CheckCode(ctx, a.ID, f.code(t, secret), ""); err != nil {
 		t.Fatal(err)
 	}
 	wrong(DefaultMaxFailures)
@@ -130,15 +140,8 @@ func TestCorrectPasswordDoesNotCount(t *testing.T) {
 func TestCodeUsedOnOneInstanceIsRefusedOnAnother(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	a := f.admin(t, "ops@example.com", store.RoleOperator)
-	secret := enroll(t, f, a)
-	code, err := totp.GenerateCode(secret, f.clock.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.auth.ConfirmEnrollment(ctx, a.ID, code, ""); err != nil {
-		t.Fatal(err)
-	}
+	a, secret := f.enrolledAdmin(t)
+	code := f.code(t, secret)
 	if _, err := f.otherInstance().CheckCode(ctx, a.ID, code, ""); !errors.Is(err, ErrCodeReused) {
 		t.Fatalf("the same code on another instance: err = %v, want ErrCodeReused", err)
 	}

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -22,21 +21,12 @@ import (
 	"tbaportal/internal/testharness"
 )
 
-func newKMSURL(t *testing.T) string {
-	t.Helper()
-	k := make([]byte, 32)
-	if _, err := rand.Read(k); err != nil {
-		t.Fatal(err)
-	}
-	return "base64key://" + base64.URLEncoding.EncodeToString(k)
-}
-
 // TestDatabaseCopyToPostgres moves a portal with real data from SQLite to
 // PostgreSQL with `portal db copy`, then runs the portal on the copy: the
 // rows are the same, the audit chain verifies, the sealed values open
 // with the copied keyring and the same KMS, and new rows get new ids.
 func TestDatabaseCopyToPostgres(t *testing.T) {
-	kms := newKMSURL(t)
+	kms := testharness.NewKMSURL(t)
 	target := pgtest.NewDatabase(t)
 	src := testharness.New(t, testharness.Options{KMSURL: kms})
 	ctx := context.Background()
@@ -149,7 +139,7 @@ func TestDatabaseCopyNeedsTheKeyringInTheDatabase(t *testing.T) {
 	}{
 		{"no KMS", map[string]string{"PORTAL_DATA_DIR": dir}, "PORTAL_KMS_URL"},
 		{"KMS set, keyring still in its file",
-			map[string]string{"PORTAL_DATA_DIR": dir, "PORTAL_KMS_URL": newKMSURL(t)},
+			map[string]string{"PORTAL_DATA_DIR": dir, "PORTAL_KMS_URL": testharness.NewKMSURL(t)},
 			"holds no keyring"},
 	}
 	for _, tt := range tests {

@@ -9,6 +9,8 @@ package testharness
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"io"
 	"log/slog"
 	"net/http"
@@ -81,6 +83,17 @@ func (b *SafeBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// NewKMSURL returns a base64key:// KMS URL holding a fresh random key:
+// the stand-in for a real KMS that every instance of a test reaches.
+func NewKMSURL(t testing.TB) string {
+	t.Helper()
+	k := make([]byte, 32)
+	if _, err := rand.Read(k); err != nil {
+		t.Fatal(err)
+	}
+	return "base64key://" + base64.URLEncoding.EncodeToString(k)
 }
 
 // New builds and starts a harness; everything stops when the test ends.
