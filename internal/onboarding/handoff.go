@@ -509,6 +509,12 @@ func describeCloudError(e *cloudelements.Error) string {
 	case cloudelements.KindRejected:
 		return fmt.Sprintf("Cloud Elements rejected the instance (HTTP %d): %s", e.Status, e.Message)
 	}
+	if e.Kind == cloudelements.KindBadResponse && e.Err != nil {
+		// Say what was wrong with the answer: the portal's own words, not
+		// Cloud Elements'.
+		return fmt.Sprintf("Cloud Elements error (%s, HTTP %d): %s (%s)",
+			e.Kind, e.Status, e.Message, e.Err)
+	}
 	if e.Status != 0 {
 		return fmt.Sprintf("Cloud Elements error (%s, HTTP %d): %s", e.Kind, e.Status, e.Message)
 	}

@@ -55,7 +55,8 @@ func TestHandoffFaultsEndInFailureWithoutLoss(t *testing.T) {
 					j.Attempts, j.State, maxAttempts)
 			}
 			if !strings.Contains(j.LastError, tt.wantReason) {
-				t.Errorf("reason %q lacks %q", j.LastError, tt.wantReason)
+				t.Errorf("reason %q lacks %q; the client logged:\n%s",
+					j.LastError, tt.wantReason, cloudFailures(h))
 			}
 			if strings.HasSuffix(j.LastError, ": ") {
 				t.Errorf("reason %q ends without saying what happened", j.LastError)
@@ -112,4 +113,17 @@ func TestHandoffFailsWhenSealedCredentialsCannotBeOpened(t *testing.T) {
 	if n := len(h.Cloud.Instances()); n != 0 {
 		t.Errorf("simulator holds %d instances, want 0", n)
 	}
+}
+
+// cloudFailures returns the portal's log lines about failed Cloud
+// Elements calls, each with the operation and the whole error, to explain
+// an unexpected outcome.
+func cloudFailures(h *testharness.Harness) string {
+	var b strings.Builder
+	for _, line := range strings.Split(h.Logs.String(), "\n") {
+		if strings.Contains(line, "cloud elements call failed") {
+			b.WriteString(line + "\n")
+		}
+	}
+	return b.String()
 }
