@@ -357,23 +357,9 @@ func (b *browser) walkWizard(p *portal, invitePath string, a netsuitesim.Account
 	if code, _ := b.do(http.MethodGet, p.url(invitePath), nil); code != http.StatusSeeOther {
 		b.t.Fatalf("open invitation: status %d", code)
 	}
-	steps := []struct {
-		path string
-		form url.Values
-	}{
-		{"/wizard/welcome", nil},
-		{"/wizard/account-id", url.Values{"account_id": {a.ID}}},
-		{"/wizard/enable-tba", nil},
-		{"/wizard/role", nil},
-		{"/wizard/assign-role", nil},
-		{"/wizard/integration", url.Values{"consumer_key": {a.ConsumerKey},
-			"consumer_secret": {a.ConsumerSecret}}},
-		{"/wizard/access-token", url.Values{"token_id": {a.TokenID},
-			"token_secret": {a.TokenSecret}}},
-	}
-	for _, st := range steps {
-		if code, _ := b.do(http.MethodPost, p.url(st.path), st.form); code != http.StatusSeeOther {
-			b.t.Fatalf("POST %s: status %d", st.path, code)
+	for _, st := range testharness.WizardSteps(a) {
+		if code, _ := b.do(http.MethodPost, p.url(st.Path), st.Form); code != http.StatusSeeOther {
+			b.t.Fatalf("POST %s: status %d", st.Path, code)
 		}
 	}
 }

@@ -174,26 +174,6 @@ func (b *browser) expect(in *instance, method, path string, form url.Values,
 	return body, nil
 }
 
-// wizardStep is one form of the wizard.
-type wizardStep struct {
-	path string
-	form url.Values
-}
-
-func wizardSteps(a netsuitesim.Account) []wizardStep {
-	return []wizardStep{
-		{"/wizard/welcome", nil},
-		{"/wizard/account-id", url.Values{"account_id": {a.ID}}},
-		{"/wizard/enable-tba", nil},
-		{"/wizard/role", nil},
-		{"/wizard/assign-role", nil},
-		{"/wizard/integration", url.Values{"consumer_key": {a.ConsumerKey},
-			"consumer_secret": {a.ConsumerSecret}}},
-		{"/wizard/access-token", url.Values{"token_id": {a.TokenID},
-			"token_secret": {a.TokenSecret}}},
-	}
-}
-
 // invitationPath is the path of an invitation link, which works on any
 // instance.
 func invitationPath(t *testing.T, link string) string {
@@ -268,7 +248,7 @@ func testWizardMovesBetweenInstances(t *testing.T, c *cluster) {
 		"invite", "--company", "Moving Co", "--email", "it@moving.example")
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	path := invitationPath(t, lines[len(lines)-1])
-	steps := wizardSteps(netsuitesim.DemoAccount())
+	steps := testharness.WizardSteps(netsuitesim.DemoAccount())
 	b := c.newBrowser("198.51.100.7")
 	must := func(_ string, err error) {
 		t.Helper()
@@ -279,14 +259,14 @@ func testWizardMovesBetweenInstances(t *testing.T, c *cluster) {
 
 	must(b.expect(c.a, http.MethodGet, path, nil, http.StatusSeeOther))
 	for _, st := range steps[:6] { // up to the integration's Consumer Key and Secret
-		must(b.expect(c.a, http.MethodPost, st.path, st.form, http.StatusSeeOther))
+		must(b.expect(c.a, http.MethodPost, st.Path, st.Form, http.StatusSeeOther))
 	}
 	// Control: without A's cookie, B refuses the step, so the 303 below
 	// shows that B accepted a session A made.
 	stranger := c.newBrowser("198.51.100.8")
-	must(stranger.expect(c.b, http.MethodPost, steps[6].path, steps[6].form,
+	must(stranger.expect(c.b, http.MethodPost, steps[6].Path, steps[6].Form,
 		http.StatusUnauthorized))
-	must(b.expect(c.b, http.MethodPost, steps[6].path, steps[6].form, http.StatusSeeOther))
+	must(b.expect(c.b, http.MethodPost, steps[6].Path, steps[6].Form, http.StatusSeeOther))
 	must(b.expect(c.b, http.MethodPost, "/wizard/verify", nil, http.StatusSeeOther))
 	page, err := b.expect(c.a, http.MethodGet, "/wizard/verify", nil, http.StatusOK)
 	must(page, err)
@@ -370,10 +350,10 @@ func (c *cluster) driveAlternating(t *testing.T, b *browser, link string, first 
 	if _, err := b.expect(next(), http.MethodGet, path, nil, http.StatusSeeOther); err != nil {
 		return err
 	}
-	steps := append(wizardSteps(netsuitesim.DemoAccount()),
-		wizardStep{path: "/wizard/verify"})
+	steps := append(testharness.WizardSteps(netsuitesim.DemoAccount()),
+		testharness.WizardStep{Path: "/wizard/verify"})
 	for _, st := range steps {
-		_, err := b.expect(next(), http.MethodPost, st.path, st.form,
+		_, err := b.expect(next(), http.MethodPost, st.Path, st.Form,
 			http.StatusSeeOther)
 		if err != nil {
 			return err

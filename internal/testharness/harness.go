@@ -262,6 +262,28 @@ func (b *Browser) Cookies() []*http.Cookie {
 // them.
 func Demo() netsuitesim.Account { return netsuitesim.DemoAccount() }
 
+// WizardStep is one setup step's form as a customer posts it.
+type WizardStep struct {
+	Path string
+	Form url.Values
+}
+
+// WizardSteps are the setup steps from Welcome to the access token, with
+// a's values typed in, in the order a customer posts them.
+func WizardSteps(a netsuitesim.Account) []WizardStep {
+	return []WizardStep{
+		{"/wizard/welcome", nil},
+		{"/wizard/account-id", url.Values{"account_id": {a.ID}}},
+		{"/wizard/enable-tba", nil},
+		{"/wizard/role", nil},
+		{"/wizard/assign-role", nil},
+		{"/wizard/integration", url.Values{"consumer_key": {a.ConsumerKey},
+			"consumer_secret": {a.ConsumerSecret}}},
+		{"/wizard/access-token", url.Values{"token_id": {a.TokenID},
+			"token_secret": {a.TokenSecret}}},
+	}
+}
+
 // CompleteWizard walks a fresh browser from the invitation link through
 // the Verify step with the given values, and returns the browser.
 func (h *Harness) CompleteWizard(link string, a netsuitesim.Account) *Browser {
@@ -270,21 +292,9 @@ func (h *Harness) CompleteWizard(link string, a netsuitesim.Account) *Browser {
 	if r := b.Get(link); r.StatusCode != http.StatusSeeOther {
 		h.T.Fatalf("open invitation: status %d", r.StatusCode)
 	}
-	steps := []struct {
-		path string
-		form url.Values
-	}{
-		{"/wizard/welcome", nil},
-		{"/wizard/account-id", url.Values{"account_id": {a.ID}}},
-		{"/wizard/enable-tba", nil},
-		{"/wizard/role", nil},
-		{"/wizard/assign-role", nil},
-		{"/wizard/integration", url.Values{"consumer_key": {a.ConsumerKey}, "consumer_secret": {a.ConsumerSecret}}},
-		{"/wizard/access-token", url.Values{"token_id": {a.TokenID}, "token_secret": {a.TokenSecret}}},
-	}
-	for _, st := range steps {
-		if r := b.Post(st.path, st.form); r.StatusCode != http.StatusSeeOther {
-			h.T.Fatalf("POST %s: status %d", st.path, r.StatusCode)
+	for _, st := range WizardSteps(a) {
+		if r := b.Post(st.Path, st.Form); r.StatusCode != http.StatusSeeOther {
+			h.T.Fatalf("POST %s: status %d", st.Path, r.StatusCode)
 		}
 	}
 	return b
